@@ -1,0 +1,190 @@
+"""The actions a complaint handler records, as the contract in ARCHITECTURE.md writes them.
+
+Each action is validated here, before it reaches the aggregate, so a bad line is rejected with a
+precise reason and never becomes an event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+
+Channel = Literal["hotline", "app", "web", "outlet", "email", "letter"]
+Via = Literal["direct", "hq", "pboc", "nfra"]
+Kind = Literal["complaint", "work_order"]
+Outcome = Literal["resolved", "partial", "rejected"]
+Level = Literal["sub_branch", "branch", "hq"]
+DecidedBy = Literal["hq", "pboc", "nfra", "branch"]
+
+REGULATORS = frozenset({"pboc", "nfra"})
+
+
+def _parse_instant(value: Any) -> datetime:
+    """Accept only ISO 8601 text with an explicit offset: a bare number or a naive time is ambiguous."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 date-time: {value!r}") from None
+    else:
+        raise ValueError("must be an ISO 8601 date-time string with an offset")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"needs a UTC offset such as +08:00: {value!r}")
+    return moment
+
+
+Instant = Annotated[datetime, BeforeValidator(_parse_instant)]
+Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Text = Annotated[str, Field(max_length=4000)]
+Amount = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False)]
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    action_id: Id
+    complaint_id: Id
+    at: Instant
+    actor: Id | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The action-specific fields, as the event will carry them."""
+        return self.model_dump(exclude={"action", "action_id", "complaint_id", "at", "actor"})
+
+
+class Received(_Action):
+    action: Literal["received"]
+    outlet: Id
+    channel: Channel
+    via: Via = "direct"
+    kind: Kind = "complaint"
+    category: Text = ""
+    customer_ref: Id | None = None
+
+
+class Assigned(_Action):
+    action: Literal["assigned"]
+    assignee: Id
+    outlet: Id | None = None
+
+
+class Contacted(_Action):
+    action: Literal["contacted"]
+    note: Text | None = None
+
+
+class Feedback(_Action):
+    action: Literal["feedback"]
+    note: Text | None = None
+
+
+class Withdrawn(_Action):
+    action: Literal["withdrawn"]
+    note: Text | None = None
+
+
+class Closed(_Action):
+    action: Literal["closed"]
+    note: Text | None = None
+
+
+class Handled(_Action):
+    action: Literal["handled"]
+    outcome: Outcome
+
+
+class Callback(_Action):
+    action: Literal["callback"]
+    satisfied: bool
+
+
+class Escalated(_Action):
+    action: Literal["escalated"]
+    level: Level
+    reason: Text = ""
+
+
+class MediationRequested(_Action):
+    action: Literal["mediation_requested"]
+    mediator: Text
+
+
+class MediationConcluded(_Action):
+    action: Literal["mediation_concluded"]
+    success: bool
+    amount: Amount = Decimal("0")
+
+
+class Validated(_Action):
+    action: Literal["validated"]
+    effective: bool
+    decided_by: DecidedBy
+    bank_caused: bool
+
+
+class Compensated(_Action):
+    action: Literal["compensated"]
+    amount: Amount
+
+
+class PublicOpinion(_Action):
+    action: Literal["public_opinion"]
+    note: Text | None = None
+
+
+class Reopened(_Action):
+    action: Literal["reopened"]
+    reason: Text
+
+
+class Annulled(_Action):
+    action: Literal["annulled"]
+    target_action_id: Id
+    reason: Text
+
+
+Action = Annotated[
+    Received | Assigned | Contacted | Feedback | Withdrawn | Closed | Handled | Callback | Escalated
+    | MediationRequested | MediationConcluded | Validated | Compensated | PublicOpinion | Reopened | Annulled,
+    Field(discriminator="action"),
+]
+ACTION_NAMES: tuple[str, ...] = (
+    "received", "assigned", "contacted", "feedback", "withdrawn", "closed", "handled", "callback",
+    "escalated", "mediation_requested", "mediation_concluded", "validated", "compensated",
+    "public_opinion", "reopened", "annulled",
+)
+
+_adapter: TypeAdapter[Action] = TypeAdapter(Action)
+
+
+class InvalidAction(ValueError):
+    """A line that is not a valid action; the message says which field and why."""
+
+
+def parse_action(data: Any) -> Action:
+    """Validate one action object (a dict from JSON or CSV) or raise InvalidAction with a readable reason."""
+    if not isinstance(data, dict):
+        raise InvalidAction(f"an action must be a JSON object, not {type(data).__name__}")
+    name = data.get("action")
+    if name not in ACTION_NAMES:
+        known = ", ".join(ACTION_NAMES)
+        raise InvalidAction(f"unknown action {name!r}; expected one of: {known}")
+    try:
+        return _adapter.validate_python(data)
+    except ValidationError as error:
+        raise InvalidAction(describe(error)) from None
+
+
+def describe(error: ValidationError) -> str:
+    """One line per problem: `field: message`, without pydantic's URLs and discriminator noise."""
+    parts = []
+    for problem in error.errors(include_url=False):
+        location = [str(p) for p in problem["loc"] if str(p) not in ACTION_NAMES]
+        where = ".".join(location) or "action"
+        parts.append(f"{where}: {problem['msg']}")
+    return "; ".join(parts)

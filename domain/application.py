@@ -1,0 +1,141 @@
+"""The write side: a thin eventsourcing Application that loads complaints, records actions, saves.
+
+A batch of actions is saved in ONE transaction, with optimistic concurrency on every complaint it
+touches, so a crash leaves either the whole batch or none of it; a rerun then finds the saved
+actions already recorded (by `action_id`) and records only the rest: exactly once.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.actions import Action, Assigned, Received
+from domain.complaint import Complaint, complaint_uuid, record_new
+from domain.errors import DomainError, UnknownUnit
+from domain.organisation import ORGANISATION_ID, Organisation, OrganisationSpec
+
+
+@dataclass
+class BatchOutcome:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class ComplaintLog(Application):
+    name = "plaintrail"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def __init__(self, env: dict[str, str] | None = None, cache_size: int = 50_000) -> None:
+        super().__init__(env)
+        self._cache: OrderedDict[UUID, Complaint] = OrderedDict()
+        self._cache_size = cache_size
+        self._org: Organisation | None = None
+
+    # -- organisation ------------------------------------------------------------------------
+
+    def organisation(self) -> Organisation:
+        if self._org is None:
+            try:
+                self._org = self.repository.get(ORGANISATION_ID)
+            except AggregateNotFoundError:
+                self._org = Organisation()
+        return self._org
+
+    def load_organisation(self, spec: OrganisationSpec) -> int:
+        """Record what changed in the organisation; returns the number of new events."""
+        self._org = None
+        org = self.organisation()
+        changes = org.adopt(spec)
+        self.save(org)
+        return changes
+
+    # -- complaints --------------------------------------------------------------------------
+
+    def complaint(self, complaint_id: str) -> Complaint:
+        return self.repository.get(complaint_uuid(complaint_id))
+
+    def record(self, numbered: Iterable[tuple[int, Action]]) -> BatchOutcome:
+        """Record a batch of validated actions, each tagged with its source line number."""
+        batch = list(numbered)
+        try:
+            return self._decide(batch)
+        except IntegrityError:
+            # Another writer got there first: forget what we cached and decide again on fresh state.
+            self._cache.clear()
+            return self._decide(batch)
+
+    def _decide(self, batch: list[tuple[int, Action]]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        touched: dict[UUID, Complaint] = {}
+        units = self.organisation().units
+        for line, action in batch:
+            try:
+                self.check_units(action, units)
+                uuid = complaint_uuid(action.complaint_id)
+                complaint = touched.get(uuid) or self._cached(uuid)
+                if complaint is None:
+                    complaint = record_new(action)
+                    recorded = True
+                else:
+                    recorded = complaint.record(action)
+                touched[uuid] = complaint
+            except DomainError as error:
+                outcome.rejected.append((line, str(error)))
+                continue
+            if recorded:
+                outcome.accepted += 1
+            else:
+                outcome.duplicates += 1
+        try:
+            self.save(*touched.values())
+        except Exception:
+            self._cache.clear()
+            raise
+        for uuid, complaint in touched.items():
+            self._remember(uuid, complaint)
+        return outcome
+
+    @staticmethod
+    def check_units(action: Action, units: dict[str, object]) -> None:
+        if isinstance(action, Received) and action.outlet not in units:
+            raise UnknownUnit(action.outlet)
+        if isinstance(action, Assigned) and action.outlet is not None and action.outlet not in units:
+            raise UnknownUnit(action.outlet)
+
+    def _cached(self, uuid: UUID) -> Complaint | None:
+        complaint = self._cache.get(uuid)
+        if complaint is not None:
+            self._cache.move_to_end(uuid)
+            return complaint
+        try:
+            return self.repository.get(uuid)
+        except AggregateNotFoundError:
+            return None
+
+    def _remember(self, uuid: UUID, complaint: Complaint) -> None:
+        self._cache[uuid] = complaint
+        self._cache.move_to_end(uuid)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)

@@ -1,0 +1,38 @@
+"""Domain errors: each names what was refused and why, so a rejects file reads like an explanation."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An action the domain refuses; the message is shown to the user as the reason."""
+
+
+class TransitionRefused(DomainError):
+    def __init__(self, complaint_id: str, action: str, state: str) -> None:
+        super().__init__(f"complaint {complaint_id}: '{action}' is not allowed in state '{state}'")
+        self.complaint_id, self.action, self.state = complaint_id, action, state
+
+
+class NotReceived(DomainError):
+    def __init__(self, complaint_id: str, action: str) -> None:
+        super().__init__(f"complaint {complaint_id}: '{action}' before the complaint was received")
+
+
+class ActionIdReused(DomainError):
+    def __init__(self, action_id: str, complaint_id: str) -> None:
+        super().__init__(
+            f"action_id {action_id} was already recorded for complaint {complaint_id} with different content"
+        )
+
+
+class AnnulmentRefused(DomainError):
+    """An annulment that names no recorded action, or one that cannot be undone without breaking the order."""
+
+
+class UnknownUnit(DomainError):
+    def __init__(self, unit: str, field: str = "outlet") -> None:
+        super().__init__(f"unknown {field} {unit!r}: load it with 'plaintrail org load' first")
+
+
+class InvalidOrganisation(DomainError):
+    """An organisation file that contradicts itself; every problem is listed."""

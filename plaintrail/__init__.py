@@ -1,0 +1,1 @@
+"""plaintrail's composition root: settings, wiring, importers and the command line."""

@@ -1,0 +1,44 @@
+"""`plaintrail import FILE`: record every valid action, explain every rejected line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from plaintrail.importer import import_file
+from plaintrail.output import print_json
+from plaintrail.settings import Settings
+from plaintrail.sources import READERS, guess_format
+from plaintrail.wiring import open_log
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "import", help="import actions from a file (JSON Lines or CSV)",
+        description="Validate each line, record the valid actions as events (re-importing an action_id "
+        "is a no-op), and write each rejected line with its number and reason to a rejects file. "
+        "Exit status: 0 all recorded, 1 some lines rejected, 2 the file could not be read.")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--format", choices=sorted(READERS), help="default: from the file name (.csv or JSONL)")
+    parser.add_argument("--json", action="store_true", help="print the counts as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    fmt = args.format or guess_format(path)
+    log = open_log(settings)
+    report = import_file(log, path, fmt, settings.home, progress=sys.stderr.isatty())
+    if args.json:
+        print_json(report.as_json())
+    else:
+        total = report.accepted + report.duplicates + report.rejected
+        if total == 0:
+            print(f"{path}: no actions found (the file is empty)", file=sys.stderr)
+        print(f"accepted {report.accepted}, duplicates {report.duplicates}, rejected {report.rejected}")
+        if report.rejected:
+            print(f"rejected lines, with reasons: {report.rejects_file}")
+    return 1 if report.rejected else 0

@@ -1,0 +1,110 @@
+"""Import a file of actions: validate each line, record the valid ones in batches, explain the rest.
+
+Every rejected line goes to a rejects file (JSON Lines: line number, reason, the raw line), so
+nothing is lost silently and the valid lines around a bad one are all kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from domain.actions import Action, InvalidAction, parse_action
+from domain.application import ComplaintLog
+from plaintrail.sources import READERS, Row
+
+BATCH_SIZE = 2000
+
+
+@dataclass
+class ImportReport:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejects_file: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected,
+                "rejects_file": self.rejects_file}
+
+
+def rejects_path(home: Path, source: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return home / "rejects" / f"{source.name}.{stamp}.rejects.jsonl"
+
+
+class Rejects:
+    """The rejects file, written as rejects happen so that a crash keeps what was already explained."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = path.open("w", encoding="utf-8")
+
+    def add(self, line: int, reason: str, raw: str) -> None:
+        self._file.write(json.dumps({"line": line, "reason": reason, "raw": raw}, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def import_rows(log: ComplaintLog, rows: Iterable[Row], rejects: Rejects,
+                on_batch: Callable[[int], None] | None = None, batch_size: int = BATCH_SIZE) -> ImportReport:
+    """Validate and record rows in batches; each batch is one transaction in the event store."""
+    report = ImportReport(rejects_file=str(rejects.path))
+    raws: dict[int, str] = {}
+    batch: list[tuple[int, Action]] = []
+
+    def flush() -> None:
+        outcome = log.record(batch)
+        report.accepted += outcome.accepted
+        report.duplicates += outcome.duplicates
+        for line, reason in outcome.rejected:
+            rejects.add(line, reason, raws[line])
+        report.rejected += len(outcome.rejected)
+        if on_batch:
+            on_batch(len(batch))
+        batch.clear()
+        raws.clear()
+
+    for row in rows:
+        if row.error is not None or row.data is None:
+            rejects.add(row.line, row.error or "empty", row.raw)
+            report.rejected += 1
+            continue
+        try:
+            action = parse_action(row.data)
+        except InvalidAction as error:
+            rejects.add(row.line, str(error), row.raw)
+            report.rejected += 1
+            continue
+        batch.append((row.line, action))
+        raws[row.line] = row.raw
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    return report
+
+
+def import_file(log: ComplaintLog, path: Path, fmt: str, home: Path, progress: bool = False) -> ImportReport:
+    reader = READERS[fmt]
+    rejects = Rejects(rejects_path(home, path))
+    size = os.path.getsize(path)
+    with path.open("rb") as stream, tqdm(total=size, unit="B", unit_scale=True, disable=not progress,
+                                        desc=f"import {path.name}") as bar:
+
+        def advance(_: int) -> None:
+            bar.update(stream.tell() - bar.n)
+
+        try:
+            return import_rows(log, reader(stream), rejects, on_batch=advance)
+        finally:
+            rejects.close()

@@ -1,0 +1,1 @@
+"""projections layer (see ARCHITECTURE.md)."""
