@@ -80,7 +80,8 @@ class Complaint(Aggregate):
         self.check_allowed(action.action)
         if isinstance(action, Annulled):
             self.check_annullable(action.target_action_id)
-        getattr(self, COMMANDS[action.action])(action.action_id, action.at, action.actor, **action.fields())
+        command = getattr(self, COMMANDS[action.action])
+        command(self.complaint_id, action.action_id, action.at, action.actor, **action.fields())
         return True
 
     # -- invariants ---------------------------------------------------------------------------
@@ -115,68 +116,68 @@ class Complaint(Aggregate):
     # -- events: they only fold ---------------------------------------------------------------
 
     @event("Assigned")
-    def assign(self, action_id: str, at: datetime, actor: str | None, assignee: str,
+    def assign(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, assignee: str,
                outlet: str | None = None) -> None:
         self._fold(action_id, "assigned", at, actor, {"assignee": assignee, "outlet": outlet})
 
     @event("Contacted")
-    def contact(self, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
+    def contact(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
         self._fold(action_id, "contacted", at, actor, {"note": note})
 
     @event("Handled")
-    def handle(self, action_id: str, at: datetime, actor: str | None, outcome: str) -> None:
+    def handle(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, outcome: str) -> None:
         self._fold(action_id, "handled", at, actor, {"outcome": outcome})
 
     @event("FeedbackGiven")
-    def give_feedback(self, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
+    def give_feedback(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
         self._fold(action_id, "feedback", at, actor, {"note": note})
 
     @event("Withdrawn")
-    def withdraw(self, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
+    def withdraw(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
         self._fold(action_id, "withdrawn", at, actor, {"note": note})
 
     @event("Closed")
-    def close(self, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
+    def close(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
         self._fold(action_id, "closed", at, actor, {"note": note})
 
     @event("CalledBack")
-    def call_back(self, action_id: str, at: datetime, actor: str | None, satisfied: bool) -> None:
+    def call_back(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, satisfied: bool) -> None:
         self._fold(action_id, "callback", at, actor, {"satisfied": satisfied})
 
     @event("Escalated")
-    def escalate(self, action_id: str, at: datetime, actor: str | None, level: str, reason: str = "") -> None:
+    def escalate(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, level: str, reason: str = "") -> None:
         self._fold(action_id, "escalated", at, actor, {"level": level, "reason": reason})
 
     @event("MediationRequested")
-    def request_mediation(self, action_id: str, at: datetime, actor: str | None, mediator: str) -> None:
+    def request_mediation(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, mediator: str) -> None:
         self._fold(action_id, "mediation_requested", at, actor, {"mediator": mediator})
 
     @event("MediationConcluded")
-    def conclude_mediation(self, action_id: str, at: datetime, actor: str | None, success: bool,
+    def conclude_mediation(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, success: bool,
                            amount: Decimal = Decimal("0")) -> None:
         self._fold(action_id, "mediation_concluded", at, actor, {"success": success, "amount": amount})
 
     @event("Validated")
-    def validate(self, action_id: str, at: datetime, actor: str | None, effective: bool, decided_by: str,
+    def validate(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, effective: bool, decided_by: str,
                  bank_caused: bool) -> None:
         fields = {"effective": effective, "decided_by": decided_by, "bank_caused": bank_caused}
         self._fold(action_id, "validated", at, actor, fields)
 
     @event("Compensated")
-    def compensate(self, action_id: str, at: datetime, actor: str | None, amount: Decimal) -> None:
+    def compensate(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, amount: Decimal) -> None:
         self._fold(action_id, "compensated", at, actor, {"amount": amount})
 
     @event("PublicOpinionReported")
-    def report_public_opinion(self, action_id: str, at: datetime, actor: str | None,
+    def report_public_opinion(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
                               note: str | None = None) -> None:
         self._fold(action_id, "public_opinion", at, actor, {"note": note})
 
     @event("Reopened")
-    def reopen(self, action_id: str, at: datetime, actor: str | None, reason: str) -> None:
+    def reopen(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, reason: str) -> None:
         self._fold(action_id, "reopened", at, actor, {"reason": reason})
 
     @event("Annulled")
-    def annul(self, action_id: str, at: datetime, actor: str | None, target_action_id: str,
+    def annul(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, target_action_id: str,
               reason: str) -> None:
         target = self.history[target_action_id]
         self.annulled.add(target_action_id)

@@ -1,0 +1,73 @@
+"""The self-describing form of one recorded event, the same for both transports.
+
+Embedded mode builds envelopes straight from the notification log; Kafka mode ships them as JSON
+and rebuilds them on the other side. Projections see only envelopes, so both modes run the same
+folds on the same values. Payload values are plain JSON: date-times and dates as ISO text,
+decimals as strings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import JSONTranscoder, Notification
+
+SCHEMA_VERSION = 1
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Envelope:
+    notification_id: int
+    originator_id: str
+    version: int
+    event_type: str  # e.g. "Complaint.Received", "Organisation.RoleAssigned"
+    recorded_at: str  # when the event was recorded (ISO 8601, UTC)
+    payload: dict[str, Any]
+    complaint_id: str | None = None
+    at: str | None = None  # when it happened, for complaint events
+    schema_version: int = SCHEMA_VERSION
+
+    @classmethod
+    def from_notification(cls, notification: Notification, transcoder: JSONTranscoder) -> Envelope:
+        state = transcoder.decode(notification.state)
+        recorded = state.pop("timestamp")
+        state.pop("originator_topic", None)
+        payload = _plain(state)
+        return cls(
+            notification_id=notification.id,
+            originator_id=str(notification.originator_id),
+            version=notification.originator_version,
+            event_type=notification.topic.rsplit(":", 1)[-1],
+            recorded_at=_plain(recorded),
+            payload=payload,
+            complaint_id=payload.get("complaint_id"),
+            at=payload.get("at"),
+        )
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Envelope:
+        """Rebuild an envelope; raises ValueError (or KeyError/TypeError) on anything malformed."""
+        obj = json.loads(data)
+        if not isinstance(obj, dict) or obj.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"not a plaintrail envelope of schema version {SCHEMA_VERSION}")
+        return cls(**obj)
