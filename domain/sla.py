@@ -8,9 +8,15 @@ Calendar days are counted in the bank's time zone; each deadline is the end of i
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
-from domain.complaint import Complaint
+
+class Complaint(Protocol):
+    """What a regime reads of a complaint: the aggregate and the read side's facts both have it."""
+
+    received_at: datetime
+    history: dict[str, dict[str, Any]]
+    annulled: set[str]
 
 SAME_DAY_STEPS = ("received", "assigned", "contacted", "handled", "feedback")
 RISK_WINDOW = timedelta(days=2)

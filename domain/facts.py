@@ -1,0 +1,133 @@
+"""What the read side knows of one complaint, folded from its events' envelopes.
+
+Projections cannot load the aggregate (in Kafka mode they see only the stream), so they keep this
+compact, JSON-serialisable record instead: the same history the aggregate keeps, built from the
+envelope payloads. Folding is idempotent per complaint (an envelope at or below the last applied
+version is ignored), so a redelivered message never counts twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from domain import lifecycle
+
+ACTION_OF_EVENT = {
+    "Complaint.Received": "received", "Complaint.Assigned": "assigned", "Complaint.Contacted": "contacted",
+    "Complaint.Handled": "handled", "Complaint.FeedbackGiven": "feedback", "Complaint.Withdrawn": "withdrawn",
+    "Complaint.Closed": "closed", "Complaint.CalledBack": "callback", "Complaint.Escalated": "escalated",
+    "Complaint.MediationRequested": "mediation_requested",
+    "Complaint.MediationConcluded": "mediation_concluded", "Complaint.Validated": "validated",
+    "Complaint.Compensated": "compensated", "Complaint.PublicOpinionReported": "public_opinion",
+    "Complaint.Reopened": "reopened", "Complaint.Annulled": "annulled",
+}
+_COMMON = ("complaint_id", "action_id", "at", "actor")
+
+
+@dataclass
+class ComplaintFacts:
+    complaint_id: str
+    outlet: str  # where it was received: the unit that answers for it on the red/black list
+    received_at: datetime
+    channel: str
+    via: str
+    kind: str
+    category: str
+    customer_ref: str | None
+    state: str = lifecycle.OPEN
+    version: int = 0
+    history: dict[str, dict[str, Any]] = field(default_factory=dict)
+    annulled: set[str] = field(default_factory=set)
+
+    # -- folding --------------------------------------------------------------------------------
+
+    @classmethod
+    def received(cls, version: int, recorded_at: str, payload: dict[str, Any]) -> ComplaintFacts:
+        facts = cls(
+            complaint_id=payload["complaint_id"], outlet=payload["outlet"],
+            received_at=datetime.fromisoformat(payload["at"]), channel=payload["channel"],
+            via=payload["via"], kind=payload["kind"], category=payload.get("category") or "",
+            customer_ref=payload.get("customer_ref"), state=lifecycle.NEW,
+        )
+        facts.apply(version, "Complaint.Received", recorded_at, payload)
+        return facts
+
+    def apply(self, version: int, event_type: str, recorded_at: str, payload: dict[str, Any]) -> bool:
+        """Fold one event; False when it was already folded (a redelivery)."""
+        if version <= self.version:
+            return False
+        action = ACTION_OF_EVENT[event_type]
+        at = datetime.fromisoformat(payload["at"])
+        fields = {k: v for k, v in payload.items() if k not in _COMMON}
+        before = self.state
+        if action == "annulled":
+            target = self.history.get(fields["target_action_id"])
+            if target is not None:
+                self.annulled.add(fields["target_action_id"])
+                if target["moved"]:
+                    self.state = target["before"]
+            moved = False
+        else:
+            self.state = lifecycle.next_state(before, action)
+            moved = lifecycle.TRANSITIONS[action][1] is not None
+        self.history[payload["action_id"]] = {
+            "action": action, "at": at, "recorded_at": recorded_at, "actor": payload.get("actor"),
+            "before": before, "moved": moved, "fields": fields, "version": version,
+        }
+        self.version = version
+        return True
+
+    # -- what the record says now ---------------------------------------------------------------
+
+    def live(self, action: str) -> list[tuple[str, dict[str, Any]]]:
+        """(action_id, entry) of every not-annulled action of one kind, in recording order."""
+        return [(a, h) for a, h in self.history.items() if h["action"] == action and a not in self.annulled]
+
+    def first(self, *actions: str) -> datetime | None:
+        times = [h["at"] for a, h in self.history.items() if h["action"] in actions and a not in self.annulled]
+        return min(times) if times else None
+
+    @property
+    def standing_validation(self) -> tuple[str, dict[str, Any]] | None:
+        validations = self.live("validated")
+        return validations[-1] if validations else None
+
+    @property
+    def effective(self) -> bool | None:
+        standing = self.standing_validation
+        return None if standing is None else bool(standing[1]["fields"]["effective"])
+
+    @property
+    def is_complaint(self) -> bool:
+        return self.kind == "complaint"
+
+    @property
+    def regulator_transferred(self) -> bool:
+        return self.is_complaint and self.via in ("pboc", "nfra")
+
+    def compensation_total(self) -> Decimal:
+        return sum((Decimal(h["fields"]["amount"]) for _, h in self.live("compensated")), Decimal("0"))
+
+    # -- storage --------------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        history = {a: dict(h, at=h["at"].isoformat()) for a, h in self.history.items()}
+        return {
+            "complaint_id": self.complaint_id, "outlet": self.outlet, "received_at": self.received_at.isoformat(),
+            "channel": self.channel, "via": self.via, "kind": self.kind, "category": self.category,
+            "customer_ref": self.customer_ref, "state": self.state, "version": self.version,
+            "history": history, "annulled": sorted(self.annulled),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ComplaintFacts:
+        history = {a: dict(h, at=datetime.fromisoformat(h["at"])) for a, h in data["history"].items()}
+        return cls(
+            complaint_id=data["complaint_id"], outlet=data["outlet"],
+            received_at=datetime.fromisoformat(data["received_at"]), channel=data["channel"], via=data["via"],
+            kind=data["kind"], category=data["category"], customer_ref=data["customer_ref"], state=data["state"],
+            version=data["version"], history=history, annulled=set(data["annulled"]),
+        )
