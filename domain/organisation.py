@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate, event
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from domain.errors import InvalidOrganisation
+from domain.orgchart import OrgChart
 
 ORGANISATION_ID = uuid5(NAMESPACE_URL, "plaintrail:organisation")
 UnitKind = Literal["hq", "branch", "sub_branch", "outlet"]
@@ -158,25 +159,12 @@ class Organisation(Aggregate):
 
     # -- questions the scoring asks -------------------------------------------------------------
 
-    def holders(self, role: str, unit: str, on: date) -> list[str]:
-        """Who held `role` at `unit` on day `on` (inclusive of both ends of the term)."""
-        return sorted(r["person"] for r in self.roles.values()
-                      if r["role"] == role and r["unit"] == unit and r["start"] <= on
-                      and (r["end"] is None or on <= r["end"]))
+    @property
+    def chart(self) -> OrgChart:
+        return OrgChart(self.units, self.roles)
 
-    def ancestors(self, unit: str) -> list[str]:
-        """The units above `unit`, nearest first."""
-        chain: list[str] = []
-        parent = self.units.get(unit, {}).get("parent")
-        while parent is not None and parent not in chain:
-            chain.append(parent)
-            parent = self.units.get(parent, {}).get("parent")
-        return chain
+    def holders(self, role: str, unit: str, on: date) -> list[str]:
+        return self.chart.holders(role, unit, on)
 
     def responsible(self, outlet: str, on: date) -> dict[str, list[str]]:
-        """The people fined for a complaint at `outlet` received on `on`: the outlet's head, and the
-        supervising VP and president of the nearest unit above the outlet that has one."""
-        found = {"head": self.holders("head", outlet, on)}
-        for role in ("supervising_vp", "president"):
-            found[role] = next((h for u in self.ancestors(outlet) if (h := self.holders(role, u, on))), [])
-        return found
+        return self.chart.responsible(outlet, on)
