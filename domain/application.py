@@ -8,7 +8,7 @@ actions already recorded (by `action_id`) and records only the rest: exactly onc
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
@@ -118,7 +118,7 @@ class ComplaintLog(Application):
         return outcome
 
     @staticmethod
-    def check_units(action: Action, units: dict[str, object]) -> None:
+    def check_units(action: Action, units: Mapping[str, object]) -> None:
         if isinstance(action, Received) and action.outlet not in units:
             raise UnknownUnit(action.outlet)
         if isinstance(action, Assigned) and action.outlet is not None and action.outlet not in units:

@@ -121,7 +121,8 @@ class Complaint(Aggregate):
         self._fold(action_id, "assigned", at, actor, {"assignee": assignee, "outlet": outlet})
 
     @event("Contacted")
-    def contact(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
+    def contact(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                note: str | None = None) -> None:
         self._fold(action_id, "contacted", at, actor, {"note": note})
 
     @event("Handled")
@@ -129,15 +130,18 @@ class Complaint(Aggregate):
         self._fold(action_id, "handled", at, actor, {"outcome": outcome})
 
     @event("FeedbackGiven")
-    def give_feedback(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
+    def give_feedback(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                      note: str | None = None) -> None:
         self._fold(action_id, "feedback", at, actor, {"note": note})
 
     @event("Withdrawn")
-    def withdraw(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
+    def withdraw(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                 note: str | None = None) -> None:
         self._fold(action_id, "withdrawn", at, actor, {"note": note})
 
     @event("Closed")
-    def close(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, note: str | None = None) -> None:
+    def close(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+              note: str | None = None) -> None:
         self._fold(action_id, "closed", at, actor, {"note": note})
 
     @event("CalledBack")
@@ -145,11 +149,13 @@ class Complaint(Aggregate):
         self._fold(action_id, "callback", at, actor, {"satisfied": satisfied})
 
     @event("Escalated")
-    def escalate(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, level: str, reason: str = "") -> None:
+    def escalate(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                 level: str, reason: str = "") -> None:
         self._fold(action_id, "escalated", at, actor, {"level": level, "reason": reason})
 
     @event("MediationRequested")
-    def request_mediation(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, mediator: str) -> None:
+    def request_mediation(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                          mediator: str) -> None:
         self._fold(action_id, "mediation_requested", at, actor, {"mediator": mediator})
 
     @event("MediationConcluded")
@@ -158,7 +164,8 @@ class Complaint(Aggregate):
         self._fold(action_id, "mediation_concluded", at, actor, {"success": success, "amount": amount})
 
     @event("Validated")
-    def validate(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, effective: bool, decided_by: str,
+    def validate(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                 effective: bool, decided_by: str,
                  bank_caused: bool) -> None:
         fields = {"effective": effective, "decided_by": decided_by, "bank_caused": bank_caused}
         self._fold(action_id, "validated", at, actor, fields)

@@ -119,24 +119,24 @@ class Organisation(Aggregate):
         """Record the differences between the current organisation and `spec`; returns how many."""
         before = len(self.pending_events)
         for unit in spec.units:
-            data = {"unit": unit.id, "name": unit.name, "kind": unit.kind, "parent": unit.parent,
-                    "customers": unit.customers}
+            data: dict[str, Any] = {"unit": unit.id, "name": unit.name, "kind": unit.kind,
+                                    "parent": unit.parent, "customers": unit.customers}
             if self.units.get(unit.id) != data:
                 self.register_unit(**data)
         wanted: dict[str, dict[str, Any]] = {}
         for person in spec.people:
             if self.people.get(person.id) != person.name:
                 self.register_person(person.id, person.name)
-            for role in person.roles:
-                key = role_key(person.id, role.role, role.unit, role.from_)
-                wanted[key] = {"person": person.id, "role": role.role, "unit": role.unit,
-                               "start": role.from_, "end": role.to}
-        for key, role in wanted.items():
-            if self.roles.get(key) != role:
-                self.assign_role(**role)
-        for key, role in list(self.roles.items()):
+            for spec_role in person.roles:
+                key = role_key(person.id, spec_role.role, spec_role.unit, spec_role.from_)
+                wanted[key] = {"person": person.id, "role": spec_role.role, "unit": spec_role.unit,
+                               "start": spec_role.from_, "end": spec_role.to}
+        for key, term in wanted.items():
+            if self.roles.get(key) != term:
+                self.assign_role(**term)
+        for key, term in list(self.roles.items()):
             if key not in wanted:
-                self.revoke_role(role["person"], role["role"], role["unit"], role["start"])
+                self.revoke_role(term["person"], term["role"], term["unit"], term["start"])
         return len(self.pending_events) - before
 
     @event("UnitRegistered")

@@ -33,14 +33,14 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
 
     With `as_of`, only what had been recorded by then: the record exactly as it was known.
     """
-    events = [e for e in log.events.get(complaint_uuid(complaint_id))
-              if as_of is None or e.timestamp <= as_of]
+    stored: list[Any] = list(log.events.get(complaint_uuid(complaint_id)))
+    events = [e for e in stored if as_of is None or e.timestamp <= as_of]
     if not events:
         known = "" if as_of is None else f" as of {as_of.isoformat()}"
         raise ComplaintNotFound(f"no complaint {complaint_id} recorded{known}")
     complaint: Complaint | None = None
     for event in events:
-        complaint = event.mutate(complaint)  # type: ignore[arg-type]
+        complaint = event.mutate(complaint)
     assert complaint is not None
     annulled_by = {h["fields"]["target_action_id"]: a for a, h in complaint.history.items()
                    if h["action"] == "annulled"}
