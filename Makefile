@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOME_DIR ?= var/demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Import benchmark: plaintrail's import against the raw eventsourcing save (BENCH_ARGS=--quick for a smoke run).
+BENCH_ARGS ?= --complaints 100000 --seed 1
+bench: $(STAMP)
+	$(BIN)/python -m bench.import_bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain projections consumers dashboard plaintrail tests bench

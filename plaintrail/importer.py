@@ -94,7 +94,8 @@ def import_rows(log: ComplaintLog, rows: Iterable[Row], rejects: Rejects,
     return report
 
 
-def import_file(log: ComplaintLog, path: Path, fmt: str, home: Path, progress: bool = False) -> ImportReport:
+def import_file(log: ComplaintLog, path: Path, fmt: str, home: Path, progress: bool = False,
+                batch_size: int = BATCH_SIZE) -> ImportReport:
     reader = READERS[fmt]
     rejects = Rejects(rejects_path(home, path))
     size = os.path.getsize(path)
@@ -105,6 +106,6 @@ def import_file(log: ComplaintLog, path: Path, fmt: str, home: Path, progress: b
             bar.update(stream.tell() - bar.n)
 
         try:
-            return import_rows(log, reader(stream), rejects, on_batch=advance)
+            return import_rows(log, reader(stream), rejects, on_batch=advance, batch_size=batch_size)
         finally:
             rejects.close()
