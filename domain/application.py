@@ -51,6 +51,7 @@ class ComplaintLog(Application):
         super().__init__(env)
         self._cache: OrderedDict[UUID, Complaint] = OrderedDict()
         self._cache_size = cache_size
+        self._assume_new = True  # until a save proves a complaint taken for new was recorded before
         self._org: Organisation | None = None
 
     # -- organisation ------------------------------------------------------------------------
@@ -82,8 +83,10 @@ class ComplaintLog(Application):
         try:
             return self._decide(batch)
         except IntegrityError:
-            # Another writer got there first: forget what we cached and decide again on fresh state.
+            # Another writer got there first, or a complaint taken for new had been recorded before (a
+            # re-import): forget what we cached, look every complaint up from now on, decide again.
             self._cache.clear()
+            self._assume_new = False
             return self._decide(batch)
 
     def _decide(self, batch: list[tuple[int, Action]]) -> BatchOutcome:
@@ -94,7 +97,7 @@ class ComplaintLog(Application):
             try:
                 self.check_units(action, units)
                 uuid = complaint_uuid(action.complaint_id)
-                complaint = touched.get(uuid) or self._cached(uuid)
+                complaint = touched.get(uuid) or self._cached(uuid, isinstance(action, Received))
                 if complaint is None:
                     complaint = record_new(action)
                     recorded = True
@@ -108,8 +111,12 @@ class ComplaintLog(Application):
                 outcome.accepted += 1
             else:
                 outcome.duplicates += 1
+        # The events, not the aggregates: the library checks each object it is given against its
+        # protocols, slowly, so handing it events does that once per event rather than twice per
+        # complaint. We keep our own cache, so the repository's (which wants aggregates) is not missed.
+        events = [e for complaint in touched.values() for e in complaint.collect_events()]
         try:
-            self.save(*touched.values())
+            self.save(*events)
         except Exception:
             self._cache.clear()
             raise
@@ -124,11 +131,19 @@ class ComplaintLog(Application):
         if isinstance(action, Assigned) and action.outlet is not None and action.outlet not in units:
             raise UnknownUnit(action.outlet)
 
-    def _cached(self, uuid: UUID) -> Complaint | None:
+    def _cached(self, uuid: UUID, received: bool = False) -> Complaint | None:
+        """The complaint from the cache or the store; None if it was never recorded.
+
+        A `received` for a complaint not in the cache is taken for new without asking the store (one
+        query per complaint is most of an import's reads): if it was recorded after all, saving its
+        version 1 again violates the store's uniqueness and `record` decides the batch again, carefully.
+        """
         complaint = self._cache.get(uuid)
         if complaint is not None:
             self._cache.move_to_end(uuid)
             return complaint
+        if received and self._assume_new:
+            return None
         try:
             return self.repository.get(uuid)
         except AggregateNotFoundError:
