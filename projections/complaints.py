@@ -1,0 +1,73 @@
+"""Complaint read models: one `complaint_facts` row per complaint and the monthly indicators per outlet.
+
+The indicators are kept as sums, moved by the difference between a complaint's contribution before
+and after each batch. A contribution depends only on that complaint's own facts, so the sums come
+out the same in any interleaving of different complaints (Kafka partitions reorder them freely).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, tzinfo
+from typing import Any
+
+from domain.facts import ComplaintFacts
+
+Key = tuple[str, str]  # (outlet, YYYY-MM of receipt in the bank's time zone)
+Counts = tuple[int, int, int, int]  # work_orders, complaints, regulator_transferred, effective
+
+
+def month(moment: Any, tz: tzinfo) -> str:
+    local = moment.astimezone(tz)
+    return f"{local.year}-{local.month:02d}"
+
+
+def contribution(facts: ComplaintFacts, tz: tzinfo) -> tuple[Key, Counts]:
+    """What one complaint adds to its outlet's month (the month it was received)."""
+    complaint = facts.is_complaint
+    return (facts.outlet, month(facts.received_at, tz)), (
+        1, int(complaint), int(facts.regulator_transferred), int(complaint and facts.effective is True))
+
+
+def facts_row(facts: ComplaintFacts, tz: tzinfo) -> tuple[Any, ...]:
+    standing = facts.standing_validation
+    validated = standing[1]["at"] if standing else None
+    effective = facts.effective
+    return (
+        facts.complaint_id, facts.outlet, facts.received_at.astimezone(UTC).isoformat(),
+        month(facts.received_at, tz), facts.kind, facts.via, facts.state,
+        None if effective is None else int(effective),
+        validated.astimezone(UTC).isoformat() if validated else None,
+        month(validated, tz) if validated else None,
+        json.dumps(facts.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+    )
+
+
+UPSERT_FACTS = """INSERT INTO complaint_facts (complaint_id, outlet, received_at, received_month, kind, via, state,
+    effective, validated_at, validated_month, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (complaint_id) DO UPDATE SET outlet = excluded.outlet, received_at = excluded.received_at,
+    received_month = excluded.received_month, kind = excluded.kind, via = excluded.via, state = excluded.state,
+    effective = excluded.effective, validated_at = excluded.validated_at,
+    validated_month = excluded.validated_month, facts = excluded.facts"""
+
+ADD_INDICATORS = """INSERT INTO monthly_indicators (unit, month, work_orders, complaints, regulator_transferred,
+    effective) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit, month) DO UPDATE SET
+    work_orders = monthly_indicators.work_orders + excluded.work_orders,
+    complaints = monthly_indicators.complaints + excluded.complaints,
+    regulator_transferred = monthly_indicators.regulator_transferred + excluded.regulator_transferred,
+    effective = monthly_indicators.effective + excluded.effective"""
+
+
+class IndicatorDeltas:
+    """Net change of the monthly sums over one batch."""
+
+    def __init__(self) -> None:
+        self.sums: dict[Key, list[int]] = {}
+
+    def add(self, key: Key, counts: Counts, sign: int) -> None:
+        current = self.sums.setdefault(key, [0, 0, 0, 0])
+        for i, value in enumerate(counts):
+            current[i] += sign * value
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        return [(*key, *values) for key, values in sorted(self.sums.items()) if any(values)]

@@ -1,0 +1,112 @@
+"""The fold core both transports call: fold a batch of envelopes and store its tracking position.
+
+One transaction holds the batch's rows and the new position. Before writing, the transaction checks
+that the stored position is still the one this batch follows; if another process moved it, the batch
+is refused (`PositionMoved`) and the caller re-reads from the new position, so two runners never
+fold the same event twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import Any
+
+from domain.facts import ComplaintFacts
+from projections import complaints, org
+from projections.envelope import Envelope
+from projections.store import ReadModelStore
+
+PROJECTION = "readmodels"
+UPSERT_TRACKING = """INSERT INTO tracking (projection, source, partition, position) VALUES (?, ?, ?, ?)
+    ON CONFLICT (projection, source, partition) DO UPDATE SET position = excluded.position"""
+
+
+class PositionMoved(RuntimeError):
+    """Another runner folded this source's events since this batch was read."""
+
+
+class Projector:
+    """Folds envelopes into the read models, keeping recently folded facts in memory between batches."""
+
+    def __init__(self, store: ReadModelStore, tz: tzinfo, cache_size: int = 20_000) -> None:
+        self.store = store
+        self.tz = tz
+        self.cache: dict[str, ComplaintFacts] = {}
+        self.cache_size = cache_size
+
+    def fold(self, envelopes: Sequence[Envelope], source: str, partition: int, position: int,
+             after: int | None) -> int:
+        """Fold `envelopes` (read after position `after`) and record `position`; returns events applied."""
+        try:
+            return self._fold(envelopes, source, partition, position, after)
+        except BaseException:
+            self.cache.clear()  # the transaction rolled back: memory may be ahead of the store
+            raise
+
+    def _fold(self, envelopes: Sequence[Envelope], source: str, partition: int, position: int,
+              after: int | None) -> int:
+        ids = {e.complaint_id for e in envelopes if e.complaint_id and e.event_type.startswith("Complaint.")}
+        self._load([i for i in ids if i not in self.cache])
+        deltas = complaints.IndicatorDeltas()
+        before = {i: complaints.contribution(self.cache[i], self.tz) for i in ids if i in self.cache}
+        org_statements: list[tuple[str, tuple[Any, ...]]] = []
+        applied = 0
+        for envelope in envelopes:
+            if envelope.event_type.startswith("Organisation."):
+                org_statements.extend(org.statements(envelope))
+                applied += 1
+            elif envelope.complaint_id is not None:
+                applied += self._apply(envelope)
+        facts_rows = []
+        for complaint_id in sorted(ids):
+            facts = self.cache.get(complaint_id)
+            if facts is None:
+                continue
+            if complaint_id in before:
+                deltas.add(*before[complaint_id], -1)
+            deltas.add(*complaints.contribution(facts, self.tz), +1)
+            facts_rows.append(complaints.facts_row(facts, self.tz))
+        with self.store.transaction() as cursor:
+            self._check_position(cursor, source, partition, after)
+            for statement, params in org_statements:
+                self.store.execute(cursor, statement, params)
+            self.store.executemany(cursor, complaints.UPSERT_FACTS, facts_rows)
+            self.store.executemany(cursor, complaints.ADD_INDICATORS, deltas.rows())
+            self.store.execute(cursor, UPSERT_TRACKING, (PROJECTION, source, partition, position))
+        if len(self.cache) > self.cache_size:
+            self.cache.clear()
+        return applied
+
+    def _apply(self, envelope: Envelope) -> int:
+        assert envelope.complaint_id is not None
+        facts = self.cache.get(envelope.complaint_id)
+        if facts is None:
+            if envelope.event_type != "Complaint.Received":
+                raise ValueError(f"{envelope.event_type} for {envelope.complaint_id} before it was received")
+            self.cache[envelope.complaint_id] = ComplaintFacts.received(
+                envelope.version, envelope.recorded_at, envelope.payload)
+            return 1
+        return int(facts.apply(envelope.version, envelope.event_type, envelope.recorded_at, envelope.payload))
+
+    def _load(self, complaint_ids: list[str]) -> None:
+        for start in range(0, len(complaint_ids), 500):
+            chunk = complaint_ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for (text,) in self.store.query(f"SELECT facts FROM complaint_facts WHERE complaint_id IN ({marks})",
+                                            chunk):
+                facts = ComplaintFacts.from_json(json.loads(text))
+                self.cache[facts.complaint_id] = facts
+
+    def _check_position(self, cursor: Any, source: str, partition: int, after: int | None) -> None:
+        if self.store.dialect == "postgres":  # SQLite's BEGIN IMMEDIATE already serialises writers
+            self.store.execute(cursor, "SELECT pg_advisory_xact_lock(hashtext(?))",
+                               (f"{PROJECTION}|{source}|{partition}",))
+        self.store.execute(cursor, "SELECT position FROM tracking WHERE projection = ? AND source = ? "
+                           "AND partition = ?", (PROJECTION, source, partition))
+        row = cursor.fetchone()
+        stored = None if row is None else int(row[0])
+        if stored != after:
+            raise PositionMoved(f"{source}[{partition}] is at {stored}, this batch follows {after}")
+
