@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 
@@ -28,3 +30,12 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def write_csv(rows: Sequence[dict[str, Any]], target: str) -> None:
+    """Rows as CSV for a spreadsheet ('-' is stdout); UTF-8 with a BOM so Excel reads Chinese names."""
+    with nullcontext(sys.stdout) if target == "-" else open(target, "w", newline="", encoding="utf-8-sig") as out:
+        if rows:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]), extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Notification
+from eventsourcing.persistence import Notification, Transcoder
 
 SCHEMA_VERSION = 1
 
@@ -45,7 +45,7 @@ class Envelope:
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
-    def from_notification(cls, notification: Notification, transcoder: JSONTranscoder) -> Envelope:
+    def from_notification(cls, notification: Notification, transcoder: Transcoder) -> Envelope:
         state = transcoder.decode(notification.state)
         recorded = state.pop("timestamp")
         state.pop("originator_topic", None)

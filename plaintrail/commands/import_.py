@@ -10,7 +10,7 @@ from plaintrail.importer import import_file
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
 from plaintrail.sources import READERS, guess_format
-from plaintrail.wiring import open_log
+from plaintrail.wiring import catch_up, open_log
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,6 +32,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     fmt = args.format or guess_format(path)
     log = open_log(settings)
     report = import_file(log, path, fmt, settings.home, progress=sys.stderr.isatty())
+    if not settings.kafka_bootstrap:  # embedded mode: the read models follow at once
+        catch_up(settings, progress=sys.stderr.isatty(), log=log)
     if args.json:
         print_json(report.as_json())
     else:
