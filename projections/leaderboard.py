@@ -35,8 +35,9 @@ def roll_up(chart: OrgChart, sums: Sums, level: str) -> dict[str, dict[str, Any]
     """Every unit of `level` (zero-complaint ones too) with its outlets' counts and customers summed."""
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
-    units = {u: {"unit": u, "name": d.get("name") or "", "customers": 0, **dict.fromkeys(COUNTS, 0)}
-             for u, d in chart.units.items() if d.get("kind") == level}
+    units: dict[str, dict[str, Any]] = {
+        u: {"unit": u, "name": d.get("name") or "", "customers": 0, **dict.fromkeys(COUNTS, 0)}
+        for u, d in chart.units.items() if d.get("kind") == level}
     for outlet, data in chart.units.items():
         if data.get("kind") != "outlet":
             continue
