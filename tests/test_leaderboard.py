@@ -1,0 +1,142 @@
+"""The red/black list on hand-made scenarios: the numbers follow from the contract's ordering rules."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.actions import parse_action
+from domain.organisation import OrganisationSpec
+from domain.periods import Period
+from plaintrail.settings import Settings
+from plaintrail.wiring import catch_up, open_log
+from projections import queries
+from projections.leaderboard import board
+
+ORG = {
+    "units": [
+        {"id": "HQ", "kind": "hq"},
+        {"id": "BR", "kind": "branch", "parent": "HQ"},
+        {"id": "SB1", "kind": "sub_branch", "parent": "BR"},
+        {"id": "SB2", "kind": "sub_branch", "parent": "BR"},
+        {"id": "O1", "kind": "outlet", "parent": "SB1", "customers": 10_000},
+        {"id": "O2", "kind": "outlet", "parent": "SB1", "customers": 20_000},
+        {"id": "O3", "kind": "outlet", "parent": "SB2", "customers": 10_000},
+        {"id": "O4", "kind": "outlet", "parent": "BR"},  # directly under the branch, no customer base
+    ],
+    "people": [],
+}
+_ids = itertools.count(1)
+
+
+def received(cid: str, outlet: str, day: str, via: str = "direct", kind: str = "complaint") -> dict[str, Any]:
+    return {"action_id": f"A{next(_ids)}", "complaint_id": cid, "action": "received", "at": f"{day}T10:00:00+08:00",
+            "outlet": outlet, "channel": "hotline", "via": via, "kind": kind}
+
+
+def validated(cid: str, day: str, effective: bool = True, action_id: str | None = None) -> dict[str, Any]:
+    return {"action_id": action_id or f"A{next(_ids)}", "complaint_id": cid, "action": "validated",
+            "at": f"{day}T11:00:00+08:00", "effective": effective, "decided_by": "hq", "bank_caused": True}
+
+
+class Bank:
+    def __init__(self, home: Path) -> None:
+        self.settings = Settings(home=home)
+        self.log = open_log(self.settings)
+        self.log.load_organisation(OrganisationSpec.parse(ORG))
+
+    def record(self, *actions: dict[str, Any]) -> None:
+        outcome = self.log.record((n, parse_action(a)) for n, a in enumerate(actions, 1))
+        assert not outcome.rejected, outcome.rejected
+
+    def board(self, period: str, level: str = "outlet", size: int = 10) -> list[dict[str, Any]]:
+        from plaintrail.wiring import open_read_models
+
+        store = open_read_models(self.settings)
+        catch_up(self.settings, store=store, log=self.log)
+        p = Period.parse(period)
+        rows = board(queries.org_chart(store), queries.monthly_indicators(store, p),
+                     queries.monthly_indicators(store, p.previous), level, size)
+        store.close()
+        return rows
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Bank:
+    b = Bank(tmp_path)
+    b.record(
+        received("C1", "O1", "2024-03-05", via="pboc"), validated("C1", "2024-03-06", action_id="V1"),
+        received("W1", "O1", "2024-03-07", via="hq", kind="work_order"),
+        received("C2", "O2", "2024-03-08"), received("C3", "O2", "2024-03-09", via="nfra"),
+        received("C4", "O4", "2024-03-10"),
+        *[received(f"F{i}", "O2", "2024-02-10") for i in range(4)],
+    )
+    return b
+
+
+def by_unit(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["unit"]: r for r in rows}
+
+
+def test_counts_rates_and_order(bank: Bank) -> None:
+    rows = bank.board("2024-03")
+    assert [r["unit"] for r in rows] == ["O3", "O4", "O2", "O1"]  # rt 0 (rate 0, rate missing), rt 1 by rate
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4]
+    o1, o2, o4 = (by_unit(rows)[u] for u in ("O1", "O2", "O4"))
+    assert (o1["work_orders"], o1["complaints"], o1["regulator_transferred"], o1["effective"]) == (2, 1, 1, 1)
+    assert (o2["work_orders"], o2["complaints"], o2["regulator_transferred"], o2["effective"]) == (2, 2, 1, 0)
+    assert o1["regulator_transferred_per_10k"] == 1.0 and o2["regulator_transferred_per_10k"] == 0.5
+    assert o2["complaints_per_10k"] == 1.0 and o1["work_orders_per_10k"] == 2.0
+    assert o4["complaints_per_10k"] is None and o4["complaints"] == 1
+
+
+def test_red_and_black_lists(bank: Bank) -> None:
+    small = by_unit(bank.board("2024-03", size=1))
+    assert [small[u]["list"] for u in ("O3", "O4", "O2", "O1")] == ["red", None, None, "black"]
+    default = by_unit(bank.board("2024-03"))  # N = 10 > units: black (rt >= 1) wins the overlap
+    assert [default[u]["list"] for u in ("O3", "O4", "O2", "O1")] == ["red", "red", "black", "black"]
+
+
+def test_zero_complaint_units_appear_and_ties_break_on_unit_id(tmp_path: Path) -> None:
+    bank = Bank(tmp_path)
+    bank.record(received("C1", "O1", "2024-05-01"), received("C3", "O3", "2024-05-01"))
+    rows = bank.board("2024-05")
+    assert [r["unit"] for r in rows] == ["O2", "O1", "O3", "O4"]  # O1 and O3: same counts, same base
+    assert by_unit(rows)["O2"]["complaints"] == 0
+
+
+def test_roll_up_to_sub_branch_and_branch(bank: Bank) -> None:
+    subs = by_unit(bank.board("2024-03", level="sub_branch"))
+    assert set(subs) == {"SB1", "SB2"}  # O4 sits under no sub-branch
+    assert (subs["SB1"]["complaints"], subs["SB1"]["regulator_transferred"], subs["SB1"]["customers"]) == (3, 2, 30_000)
+    assert subs["SB2"]["rank"] == 1 and subs["SB1"]["list"] == "black"
+    branch = bank.board("2024Q1", level="branch")
+    assert [(r["unit"], r["work_orders"], r["complaints"]) for r in branch] == [("BR", 9, 8)]
+
+
+def test_change_against_previous_period(bank: Bank) -> None:
+    o2 = by_unit(bank.board("2024-03"))["O2"]
+    assert o2["complaints_previous"] == 4 and o2["complaints_change_pct"] == -50.0
+    assert o2["previous_rank"] == 3 and o2["rank_change"] == 0  # February: O1, O3 (rate 0), O2, O4 (no base)
+    o4 = by_unit(bank.board("2024-03"))["O4"]
+    assert o4["previous_rank"] == 4 and o4["rank_change"] == 2
+    assert by_unit(bank.board("2024-03"))["O1"]["complaints_change_pct"] is None  # nothing to compare
+
+
+def test_annulled_validation_and_later_validation(bank: Bank) -> None:
+    bank.record({"action_id": "X1", "complaint_id": "C1", "action": "annulled", "at": "2024-04-02T09:00:00+08:00",
+                 "target_action_id": "V1", "reason": "wrong complaint"})
+    assert by_unit(bank.board("2024-03"))["O1"]["effective"] == 0
+    bank.record(validated("C2", "2024-04-20"))  # validated in the next quarter: counted where received
+    assert by_unit(bank.board("2024-03"))["O2"]["effective"] == 1
+    assert by_unit(bank.board("2024-04"))["O2"]["effective"] == 0
+
+
+def test_every_event_folded_once_across_catch_ups(bank: Bank) -> None:
+    first = bank.board("2024-03")
+    assert catch_up(bank.settings, log=bank.log) == 0  # nothing new: nothing folded again
+    assert bank.board("2024-03") == first
+    assert sum(r["work_orders"] for r in bank.board("2024")) == 9
