@@ -7,9 +7,10 @@ out the same in any interleaving of different complaints (Kafka partitions reord
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, tzinfo
 from typing import Any
+
+import orjson
 
 from domain.facts import ComplaintFacts
 
@@ -39,7 +40,7 @@ def facts_row(facts: ComplaintFacts, tz: tzinfo) -> tuple[Any, ...]:
         None if effective is None else int(effective),
         validated.astimezone(UTC).isoformat() if validated else None,
         month(validated, tz) if validated else None,
-        json.dumps(facts.to_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+        orjson.dumps(facts.to_json(), option=orjson.OPT_SORT_KEYS).decode(),
     )
 
 

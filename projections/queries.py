@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
+
+import orjson
 
 from domain.facts import ComplaintFacts
 from domain.orgchart import OrgChart
@@ -35,7 +36,7 @@ def outlets(store: ReadModelStore) -> list[dict[str, Any]]:
 
 def _facts(store: ReadModelStore, where: str, params: list[Any]) -> Iterator[ComplaintFacts]:
     for (text,) in store.query(f"SELECT facts FROM complaint_facts WHERE {where} ORDER BY complaint_id", params):
-        yield ComplaintFacts.from_json(json.loads(text))
+        yield ComplaintFacts.from_json(orjson.loads(text))
 
 
 def _in_months(column: str, period: Period) -> tuple[str, list[Any]]:

@@ -8,10 +8,11 @@ fold the same event twice.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import tzinfo
 from typing import Any
+
+import orjson
 
 from domain.facts import ComplaintFacts
 from projections import complaints, org
@@ -47,8 +48,12 @@ class Projector:
 
     def _fold(self, envelopes: Sequence[Envelope], source: str, partition: int, position: int,
               after: int | None) -> int:
-        ids = {e.complaint_id for e in envelopes if e.complaint_id and e.event_type.startswith("Complaint.")}
-        self._load([i for i in ids if i not in self.cache])
+        first: dict[str, int] = {}  # each complaint's first version in this batch
+        for e in envelopes:
+            if e.complaint_id is not None and e.event_type.startswith("Complaint."):
+                first.setdefault(e.complaint_id, e.version)
+        ids = set(first)
+        self._load([i for i, v in first.items() if v > 1 and i not in self.cache])  # new ones have no row
         deltas = complaints.IndicatorDeltas()
         before = {i: complaints.contribution(self.cache[i], self.tz) for i in ids if i in self.cache}
         org_statements: list[tuple[str, tuple[Any, ...]]] = []
@@ -96,7 +101,7 @@ class Projector:
             marks = ", ".join("?" * len(chunk))
             for (text,) in self.store.query(f"SELECT facts FROM complaint_facts WHERE complaint_id IN ({marks})",
                                             chunk):
-                facts = ComplaintFacts.from_json(json.loads(text))
+                facts = ComplaintFacts.from_json(orjson.loads(text))
                 self.cache[facts.complaint_id] = facts
 
     def _check_position(self, cursor: Any, source: str, partition: int, after: int | None) -> None:
