@@ -11,15 +11,13 @@ among the worst N is never published as a model.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import Any
-
-from domain.orgchart import OrgChart
 
 COUNTS = ("work_orders", "complaints", "regulator_transferred", "effective")
 LEVELS = ("outlet", "sub_branch", "branch")
 DEFAULT_SIZE = 10
-Sums = Mapping[str, tuple[int, int, int, int]]
+Line = tuple[str, str, int, int, int, int, int]  # unit, name, customers, work_orders, complaints, rt, effective
 
 
 def per_10k(count: int, customers: int) -> float | None:
@@ -31,68 +29,47 @@ def change_pct(now: int, before: int) -> float | None:
     return round((now - before) * 100 / before, 1) if before else None
 
 
-def roll_up(chart: OrgChart, sums: Sums, level: str) -> dict[str, dict[str, Any]]:
-    """Every unit of `level` (zero-complaint ones too) with its outlets' counts and customers summed."""
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
-    units: dict[str, dict[str, Any]] = {
-        u: {"unit": u, "name": d.get("name") or "", "customers": 0, **dict.fromkeys(COUNTS, 0)}
-        for u, d in chart.units.items() if d.get("kind") == level}
-    for outlet, data in chart.units.items():
-        if data.get("kind") != "outlet":
-            continue
-        target = chart.ancestor_of_kind(outlet, level)
-        if target not in units:
-            continue
-        row = units[target]
-        row["customers"] += data.get("customers") or 0
-        for name, value in zip(COUNTS, sums.get(outlet, (0, 0, 0, 0)), strict=True):
-            row[name] += value
-    for outlet, counts in sums.items():  # complaints at an outlet the org file does not list (yet)
-        if outlet not in chart.units and level == "outlet":
-            units[outlet] = {"unit": outlet, "name": "", "customers": 0, **dict(zip(COUNTS, counts, strict=True))}
-    for row in units.values():
-        for name in COUNTS:
-            row[f"{name}_per_10k"] = per_10k(row[name], row["customers"])
-    return units
+def order_key(line: Line) -> tuple[Any, ...]:
+    """Exact rates (not the rounded ones shown), missing rates last, then the unit id."""
+    unit, _, customers, _, complaints, transferred, _ = line
+    if customers:
+        return (transferred, transferred / customers, complaints / customers, complaints, unit)
+    return (transferred, math.inf, math.inf, complaints, unit)
 
 
-def _missing_last(rate: float | None) -> float:
-    return math.inf if rate is None else rate
+def ranked(lines: Iterable[Line], size: int = DEFAULT_SIZE) -> tuple[list[Line], set[str], set[str]]:
+    """The lines best first, and the units on the red and on the black list."""
+    rows = sorted(lines, key=order_key)
+    black = {line[0] for line in [r for r in rows if r[5] >= 1][-size:]} if size > 0 else set()
+    red = {line[0] for line in [r for r in rows if r[0] not in black][:size]} if size > 0 else set()
+    return rows, red, black
 
 
-def order_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (row["regulator_transferred"], _missing_last(row["regulator_transferred_per_10k"]),
-            _missing_last(row["complaints_per_10k"]), row["complaints"], row["unit"])
-
-
-def ranked(units: Mapping[str, dict[str, Any]], size: int = DEFAULT_SIZE) -> list[dict[str, Any]]:
-    rows = sorted(units.values(), key=order_key)
-    black = [r["unit"] for r in rows if r["regulator_transferred"] >= 1][-size:] if size > 0 else []
-    red = [r["unit"] for r in rows if r["unit"] not in black][:size] if size > 0 else []
-    for position, row in enumerate(rows, start=1):
-        row["rank"] = position
-        row["list"] = "black" if row["unit"] in black else "red" if row["unit"] in red else None
-    return rows
-
-
-def board(chart: OrgChart, current: Sums, previous: Sums, level: str, size: int = DEFAULT_SIZE,
+def board(current: Iterable[Line], previous: Iterable[Line] | None, size: int = DEFAULT_SIZE,
           ) -> list[dict[str, Any]]:
-    """The ranked rows of `level`, each with the previous period's rank and counts and the change."""
-    rows = ranked(roll_up(chart, current, level), size)
-    # With nothing recorded in the comparison period there is no earlier rank to move from.
-    before = {r["unit"]: r for r in ranked(roll_up(chart, previous, level), size)} if previous else {}
+    """The ranked rows, each with the comparison period's rank and counts and the change.
+
+    `previous` is None (or empty of any work order) when nothing was recorded in the comparison
+    period: then there is no earlier rank to move from.
+    """
+    rows, red, black = ranked(current, size)
+    before_lines = [p for p in previous or () if p[3]]
+    earlier = ranked(previous or (), size)[0] if before_lines else []
+    before = {line[0]: (rank, line) for rank, line in enumerate(earlier, start=1)}
     out = []
-    for row in rows:
-        old = before.get(row["unit"])
-        extra: dict[str, Any] = {
-            "previous_rank": old["rank"] if old else None,
-            "rank_change": old["rank"] - row["rank"] if old else None,  # positive: moved up the board
-        }
-        for name in COUNTS:
-            extra[f"{name}_previous"] = old[name] if old else 0
-            extra[f"{name}_change_pct"] = change_pct(row[name], old[name] if old else 0)
-        out.append({"rank": row["rank"], "unit": row["unit"], "name": row["name"],
-                    **{k: row[k] for k in COUNTS}, **{f"{k}_per_10k": row[f"{k}_per_10k"] for k in COUNTS},
-                    "list": row["list"], "customers": row["customers"], **extra})
+    for rank, (unit, name, customers, *counts) in enumerate(rows, start=1):
+        old_rank, old = before.get(unit, (None, None))
+        old_counts = old[3:] if old else (0, 0, 0, 0)
+        row: dict[str, Any] = {"rank": rank, "unit": unit, "name": name}
+        row.update(zip(COUNTS, counts, strict=True))
+        for key, count in zip(COUNTS, counts, strict=True):
+            row[f"{key}_per_10k"] = per_10k(count, customers)
+        row["list"] = "black" if unit in black else "red" if unit in red else None
+        row["customers"] = customers
+        row["previous_rank"] = old_rank
+        row["rank_change"] = old_rank - rank if old_rank else None  # positive: moved up the board
+        for key, count, was in zip(COUNTS, counts, old_counts, strict=True):
+            row[f"{key}_previous"] = was
+            row[f"{key}_change_pct"] = change_pct(count, was)
+        out.append(row)
     return out

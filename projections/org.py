@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from domain.organisation import role_key
+from domain.orgchart import OrgChart
 from projections.envelope import Envelope
 
 
@@ -31,3 +32,10 @@ def statements(envelope: Envelope) -> list[tuple[str, tuple[Any, ...]]]:
         return [("DELETE FROM org_roles WHERE key = ?", (key,))]
     return []
 
+
+
+def rollup_rows(units: list[tuple[str, str, str | None]]) -> list[tuple[str, str | None, str | None]]:
+    """(outlet, its sub-branch, its branch) for every outlet, from (unit, kind, parent) rows."""
+    chart = OrgChart({u: {"unit": u, "kind": k, "parent": p} for u, k, p in units})
+    return [(u, chart.ancestor_of_kind(u, "sub_branch"), chart.ancestor_of_kind(u, "branch"))
+            for u, k, _ in units if k == "outlet"]

@@ -77,3 +77,25 @@ def indicator_trend(store: ReadModelStore) -> list[dict[str, Any]]:
                        "SUM(effective) FROM monthly_indicators GROUP BY month ORDER BY month")
     return [{"month": m, "work_orders": int(w), "complaints": int(c), "regulator_transferred": int(r),
              "effective": int(e)} for m, w, c, r, e in rows]
+
+
+def unit_lines(store: ReadModelStore, period: Period, level: str) -> list[tuple[str, str, int, int, int, int, int]]:
+    """Every unit of `level` (zero-complaint ones too): unit, name, customers and the period's four counts,
+    its outlets' sums (roll-up through `org_rollup`, aggregated in SQL)."""
+    if level not in ("outlet", "sub_branch", "branch"):
+        raise ValueError(f"unknown level {level!r}; use outlet, sub_branch or branch")
+    where, params = _in_months("m.month", period)
+    rows = store.query(f"""
+        WITH sums AS (
+            SELECT r.{level} AS unit, SUM(m.work_orders) AS w, SUM(m.complaints) AS c,
+                   SUM(m.regulator_transferred) AS t, SUM(m.effective) AS e
+            FROM monthly_indicators m JOIN org_rollup r ON r.outlet = m.unit
+            WHERE {where} GROUP BY r.{level}),
+        base AS (
+            SELECT r.{level} AS unit, SUM(COALESCE(o.customers, 0)) AS customers
+            FROM org_rollup r JOIN org_units o ON o.unit = r.outlet GROUP BY r.{level})
+        SELECT u.unit, u.name, COALESCE(b.customers, 0), COALESCE(s.w, 0), COALESCE(s.c, 0), COALESCE(s.t, 0),
+               COALESCE(s.e, 0)
+        FROM org_units u LEFT JOIN sums s ON s.unit = u.unit LEFT JOIN base b ON b.unit = u.unit
+        WHERE u.kind = ?""", [*params, level])
+    return [(u, n, int(cu), int(w), int(c), int(t), int(e)) for u, n, cu, w, c, t, e in rows]

@@ -77,11 +77,16 @@ class Projector:
             self._check_position(cursor, source, partition, after)
             for statement, params in org_statements:
                 self.store.execute(cursor, statement, params)
+            if org_statements:
+                units = self.store.execute(cursor, "SELECT unit, kind, parent FROM org_units").fetchall()
+                self.store.execute(cursor, "DELETE FROM org_rollup")
+                self.store.executemany(cursor, "INSERT INTO org_rollup (outlet, sub_branch, branch) VALUES (?, ?, ?)",
+                                       org.rollup_rows(units))
             self.store.executemany(cursor, complaints.UPSERT_FACTS, facts_rows)
             self.store.executemany(cursor, complaints.ADD_INDICATORS, deltas.rows())
             self.store.execute(cursor, UPSERT_TRACKING, (PROJECTION, source, partition, position))
-        if len(self.cache) > self.cache_size:
-            self.cache.clear()
+        if len(self.cache) > self.cache_size:  # keep what this batch touched: those are the live ones
+            self.cache = {i: self.cache[i] for i in ids if i in self.cache}
         return applied
 
     def _apply(self, envelope: Envelope) -> int:

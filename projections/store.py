@@ -23,6 +23,8 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS complaint_facts_outlet ON complaint_facts (outlet)",
     """CREATE TABLE IF NOT EXISTS org_units (
         unit TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, parent TEXT, customers INTEGER)""",
+    # Each outlet's sub-branch and branch, recomputed whenever the organisation changes: the roll-up key.
+    "CREATE TABLE IF NOT EXISTS org_rollup (outlet TEXT PRIMARY KEY, sub_branch TEXT, branch TEXT)",
     "CREATE TABLE IF NOT EXISTS org_people (person TEXT PRIMARY KEY, name TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS org_roles (
         key TEXT PRIMARY KEY, person TEXT NOT NULL, role TEXT NOT NULL, unit TEXT NOT NULL,
@@ -35,7 +37,7 @@ SCHEMA = (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
 )
-TABLES = ("complaint_facts", "org_units", "org_people", "org_roles", "monthly_indicators", "tracking")
+TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "monthly_indicators", "tracking")
 
 
 class ReadModelStore:

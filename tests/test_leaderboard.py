@@ -11,10 +11,9 @@ import pytest
 from domain.actions import parse_action
 from domain.organisation import OrganisationSpec
 from domain.periods import Period
+from plaintrail.commands.leaderboard import leaderboard
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log
-from projections import queries
-from projections.leaderboard import board
 
 ORG = {
     "units": [
@@ -53,15 +52,7 @@ class Bank:
         assert not outcome.rejected, outcome.rejected
 
     def board(self, period: str, level: str = "outlet", size: int = 10) -> list[dict[str, Any]]:
-        from plaintrail.wiring import open_read_models
-
-        store = open_read_models(self.settings)
-        catch_up(self.settings, store=store, log=self.log)
-        p = Period.parse(period)
-        rows = board(queries.org_chart(store), queries.monthly_indicators(store, p),
-                     queries.monthly_indicators(store, p.previous), level, size)
-        store.close()
-        return rows
+        return leaderboard(self.settings, Period.parse(period), level, size)
 
 
 @pytest.fixture

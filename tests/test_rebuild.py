@@ -30,12 +30,11 @@ def answers(settings: Settings) -> bytes:
     """Everything the read models answer, as canonical JSON bytes."""
     store = open_read_models(settings)
     try:
-        chart = queries.org_chart(store)
         out: dict[str, Any] = {}
         for period in map(Period.parse, PERIODS):
-            now, before = queries.monthly_indicators(store, period), queries.monthly_indicators(store, period.previous)
             for level in LEVELS:
-                out[f"{level}/{period}"] = board(chart, now, before, level, size=3)
+                out[f"{level}/{period}"] = board(queries.unit_lines(store, period, level),
+                                                 queries.unit_lines(store, period.previous, level), size=3)
             out[f"validated/{period}"] = [f.to_json() for f in queries.facts_validated_in(store, period)]
         out["facts"] = store.query("SELECT * FROM complaint_facts ORDER BY complaint_id")
         out["indicators"] = store.query("SELECT * FROM monthly_indicators WHERE work_orders + complaints + "
