@@ -14,7 +14,7 @@ from projections.runner import PROJECTION, PositionMoved, Projector
 from projections.store import ReadModelStore
 
 SOURCE = "log"
-BATCH = 5_000
+BATCH = 20_000
 
 
 def follow(log: ComplaintLog, store: ReadModelStore, projector: Projector, progress: bool = False) -> int:

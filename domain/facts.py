@@ -41,6 +41,9 @@ class ComplaintFacts:
     version: int = 0
     history: dict[str, dict[str, Any]] = field(default_factory=dict)
     annulled: set[str] = field(default_factory=set)
+    # The JSON form of each history entry, kept as it is made: entries never change once folded,
+    # so storing the facts again (every batch that touches the complaint) need not re-encode them.
+    _json: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     # -- folding --------------------------------------------------------------------------------
 
@@ -73,10 +76,12 @@ class ComplaintFacts:
         else:
             self.state = lifecycle.next_state(before, action)
             moved = lifecycle.TRANSITIONS[action][1] is not None
-        self.history[payload["action_id"]] = {
+        entry = {
             "action": action, "at": at, "recorded_at": recorded_at, "actor": payload.get("actor"),
             "before": before, "moved": moved, "fields": fields, "version": version,
         }
+        self.history[payload["action_id"]] = entry
+        self._json[payload["action_id"]] = dict(entry, at=payload["at"])  # the ISO text it came as
         self.version = version
         return True
 
@@ -114,7 +119,7 @@ class ComplaintFacts:
     # -- storage --------------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        history = {a: dict(h, at=h["at"].isoformat()) for a, h in self.history.items()}
+        history = {a: self._json.get(a) or dict(h, at=h["at"].isoformat()) for a, h in self.history.items()}
         return {
             "complaint_id": self.complaint_id, "outlet": self.outlet, "received_at": self.received_at.isoformat(),
             "channel": self.channel, "via": self.via, "kind": self.kind, "category": self.category,
@@ -129,5 +134,5 @@ class ComplaintFacts:
             complaint_id=data["complaint_id"], outlet=data["outlet"],
             received_at=datetime.fromisoformat(data["received_at"]), channel=data["channel"], via=data["via"],
             kind=data["kind"], category=data["category"], customer_ref=data["customer_ref"], state=data["state"],
-            version=data["version"], history=history, annulled=set(data["annulled"]),
+            version=data["version"], history=history, annulled=set(data["annulled"]), _json=dict(data["history"]),
         )

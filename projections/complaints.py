@@ -8,6 +8,7 @@ out the same in any interleaving of different complaints (Kafka partitions reord
 from __future__ import annotations
 
 from datetime import UTC, tzinfo
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -18,6 +19,7 @@ Key = tuple[str, str]  # (outlet, YYYY-MM of receipt in the bank's time zone)
 Counts = tuple[int, int, int, int]  # work_orders, complaints, regulator_transferred, effective
 
 
+@lru_cache(maxsize=65_536)
 def month(moment: Any, tz: tzinfo) -> str:
     local = moment.astimezone(tz)
     return f"{local.year}-{local.month:02d}"

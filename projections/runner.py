@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import tzinfo
+from itertools import groupby
 from typing import Any
 
 import orjson
@@ -75,8 +76,8 @@ class Projector:
             facts_rows.append(complaints.facts_row(facts, self.tz))
         with self.store.transaction() as cursor:
             self._check_position(cursor, source, partition, after)
-            for statement, params in org_statements:
-                self.store.execute(cursor, statement, params)
+            for statement, group in groupby(org_statements, key=lambda pair: pair[0]):
+                self.store.executemany(cursor, statement, [params for _, params in group])
             if org_statements:
                 units = self.store.execute(cursor, "SELECT unit, kind, parent FROM org_units").fetchall()
                 self.store.execute(cursor, "DELETE FROM org_rollup")
