@@ -1,4 +1,5 @@
-"""Complaint read models: one `complaint_facts` row per complaint and the monthly indicators per outlet.
+"""Complaint read models: one `complaint_facts` row per complaint and the indicators per outlet
+and period (month, quarter, year).
 
 The indicators are kept as sums, moved by the difference between a complaint's contribution before
 and after each batch. A contribution depends only on that complaint's own facts, so the sums come
@@ -53,12 +54,12 @@ UPSERT_FACTS = """INSERT INTO complaint_facts (complaint_id, outlet, received_at
     effective = excluded.effective, validated_at = excluded.validated_at,
     validated_month = excluded.validated_month, facts = excluded.facts"""
 
-ADD_INDICATORS = """INSERT INTO monthly_indicators (unit, month, work_orders, complaints, regulator_transferred,
-    effective) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (unit, month) DO UPDATE SET
-    work_orders = monthly_indicators.work_orders + excluded.work_orders,
-    complaints = monthly_indicators.complaints + excluded.complaints,
-    regulator_transferred = monthly_indicators.regulator_transferred + excluded.regulator_transferred,
-    effective = monthly_indicators.effective + excluded.effective"""
+ADD_INDICATORS = """INSERT INTO indicators (unit, period, work_orders, complaints, regulator_transferred,
+    effective) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period, unit) DO UPDATE SET
+    work_orders = indicators.work_orders + excluded.work_orders,
+    complaints = indicators.complaints + excluded.complaints,
+    regulator_transferred = indicators.regulator_transferred + excluded.regulator_transferred,
+    effective = indicators.effective + excluded.effective"""
 
 
 class IndicatorDeltas:
@@ -73,4 +74,12 @@ class IndicatorDeltas:
             current[i] += sign * value
 
     def rows(self) -> list[tuple[Any, ...]]:
-        return [(*key, *values) for key, values in sorted(self.sums.items()) if any(values)]
+        """Each month's change, and the same change to its quarter and its year."""
+        total: dict[Key, list[int]] = {}
+        for (unit, month_key), values in self.sums.items():
+            year, number = month_key[:4], int(month_key[5:])
+            for period in (month_key, f"{year}Q{(number + 2) // 3}", year):
+                current = total.setdefault((unit, period), [0, 0, 0, 0])
+                for i, value in enumerate(values):
+                    current[i] += value
+        return [(*key, *values) for key, values in sorted(total.items()) if any(values)]

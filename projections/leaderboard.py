@@ -21,12 +21,16 @@ Line = tuple[str, str, int, int, int, int, int]  # unit, name, customers, work_o
 
 
 def per_10k(count: int, customers: int) -> float | None:
-    return round(count * 10_000 / customers, 4) if customers else None
+    if not customers:
+        return None
+    return round(count * 10_000 / customers, 4) if count else 0.0
 
 
 def change_pct(now: int, before: int) -> float | None:
     """Percentage change against the earlier period; None when there was nothing to compare with."""
-    return round((now - before) * 100 / before, 1) if before else None
+    if not before:
+        return None
+    return round((now - before) * 100 / before, 1) if now != before else 0.0
 
 
 def order_key(line: Line) -> tuple[Any, ...]:
@@ -57,19 +61,21 @@ def board(current: Iterable[Line], previous: Iterable[Line] | None, size: int = 
     earlier = ranked(previous or (), size)[0] if before_lines else []
     before = {line[0]: (rank, line) for rank, line in enumerate(earlier, start=1)}
     out = []
-    for rank, (unit, name, customers, *counts) in enumerate(rows, start=1):
+    for rank, (unit, name, customers, w, c, t, e) in enumerate(rows, start=1):
         old_rank, old = before.get(unit, (None, None))
-        old_counts = old[3:] if old else (0, 0, 0, 0)
-        row: dict[str, Any] = {"rank": rank, "unit": unit, "name": name}
-        row.update(zip(COUNTS, counts, strict=True))
-        for key, count in zip(COUNTS, counts, strict=True):
-            row[f"{key}_per_10k"] = per_10k(count, customers)
-        row["list"] = "black" if unit in black else "red" if unit in red else None
-        row["customers"] = customers
-        row["previous_rank"] = old_rank
-        row["rank_change"] = old_rank - rank if old_rank else None  # positive: moved up the board
-        for key, count, was in zip(COUNTS, counts, old_counts, strict=True):
-            row[f"{key}_previous"] = was
-            row[f"{key}_change_pct"] = change_pct(count, was)
-        out.append(row)
+        pw, pc, pt, pe = old[3:] if old else (0, 0, 0, 0)
+        out.append({
+            "rank": rank, "unit": unit, "name": name,
+            "work_orders": w, "complaints": c, "regulator_transferred": t, "effective": e,
+            "work_orders_per_10k": per_10k(w, customers), "complaints_per_10k": per_10k(c, customers),
+            "regulator_transferred_per_10k": per_10k(t, customers), "effective_per_10k": per_10k(e, customers),
+            "list": "black" if unit in black else "red" if unit in red else None,
+            "customers": customers,
+            "previous_rank": old_rank,
+            "rank_change": old_rank - rank if old_rank else None,  # positive: moved up the board
+            "work_orders_previous": pw, "work_orders_change_pct": change_pct(w, pw),
+            "complaints_previous": pc, "complaints_change_pct": change_pct(c, pc),
+            "regulator_transferred_previous": pt, "regulator_transferred_change_pct": change_pct(t, pt),
+            "effective_previous": pe, "effective_change_pct": change_pct(e, pe),
+        })
     return out

@@ -13,6 +13,8 @@ from domain.orgchart import OrgChart
 from domain.periods import Period
 from projections.store import ReadModelStore
 
+Line = tuple[str, str, int, int, int, int, int]
+
 
 def org_chart(store: ReadModelStore) -> OrgChart:
     units = {unit: {"unit": unit, "name": name, "kind": kind, "parent": parent, "customers": customers}
@@ -63,39 +65,46 @@ def facts_of(store: ReadModelStore, complaint_ids: Iterable[str]) -> dict[str, C
     return found
 
 
-def monthly_indicators(store: ReadModelStore, period: Period) -> dict[str, tuple[int, int, int, int]]:
-    """Per outlet, the period's sums of work orders, complaints, regulator-transferred and effective."""
-    where, params = _in_months("month", period)
-    rows = store.query("SELECT unit, SUM(work_orders), SUM(complaints), SUM(regulator_transferred), "
-                       f"SUM(effective) FROM monthly_indicators WHERE {where} GROUP BY unit", params)
+def period_indicators(store: ReadModelStore, period: Period) -> dict[str, tuple[int, int, int, int]]:
+    """Per outlet, the period's work orders, complaints, regulator-transferred and effective complaints."""
+    rows = store.query("SELECT unit, work_orders, complaints, regulator_transferred, effective FROM indicators "
+                       "WHERE period = ?", [str(period)])
     return {unit: (int(w), int(c), int(r), int(e)) for unit, w, c, r, e in rows}
 
 
-def indicator_trend(store: ReadModelStore) -> list[dict[str, Any]]:
-    """Bank-wide monthly totals, oldest first: the trend line management watches."""
-    rows = store.query("SELECT month, SUM(work_orders), SUM(complaints), SUM(regulator_transferred), "
-                       "SUM(effective) FROM monthly_indicators GROUP BY month ORDER BY month")
+def indicator_trend(store: ReadModelStore, unit: str | None = None) -> list[dict[str, Any]]:
+    """Monthly totals, oldest first, bank-wide or for one outlet: the trend line management watches."""
+    where, params = ("AND unit = ?", [unit]) if unit else ("", [])
+    rows = store.query("SELECT period, SUM(work_orders), SUM(complaints), SUM(regulator_transferred), "
+                       f"SUM(effective) FROM indicators WHERE period LIKE '____-__' {where} GROUP BY period "
+                       "ORDER BY period", params)
     return [{"month": m, "work_orders": int(w), "complaints": int(c), "regulator_transferred": int(r),
              "effective": int(e)} for m, w, c, r, e in rows]
 
 
-def unit_lines(store: ReadModelStore, period: Period, level: str) -> list[tuple[str, str, int, int, int, int, int]]:
-    """Every unit of `level` (zero-complaint ones too): unit, name, customers and the period's four counts,
-    its outlets' sums (roll-up through `org_rollup`, aggregated in SQL)."""
+def unit_lines(store: ReadModelStore, period: Period, level: str, compare: Period | None = None,
+               ) -> tuple[list[Line], list[Line]]:
+    """Every unit of `level` (zero-complaint ones too) as (unit, name, customers, work_orders, complaints,
+    regulator_transferred, effective): its outlets' sums over `period`, and over `compare` (one scan)."""
     if level not in ("outlet", "sub_branch", "branch"):
         raise ValueError(f"unknown level {level!r}; use outlet, sub_branch or branch")
-    where, params = _in_months("m.month", period)
-    rows = store.query(f"""
-        WITH sums AS (
-            SELECT r.{level} AS unit, SUM(m.work_orders) AS w, SUM(m.complaints) AS c,
-                   SUM(m.regulator_transferred) AS t, SUM(m.effective) AS e
-            FROM monthly_indicators m JOIN org_rollup r ON r.outlet = m.unit
-            WHERE {where} GROUP BY r.{level}),
-        base AS (
-            SELECT r.{level} AS unit, SUM(COALESCE(o.customers, 0)) AS customers
-            FROM org_rollup r JOIN org_units o ON o.unit = r.outlet GROUP BY r.{level})
-        SELECT u.unit, u.name, COALESCE(b.customers, 0), COALESCE(s.w, 0), COALESCE(s.c, 0), COALESCE(s.t, 0),
-               COALESCE(s.e, 0)
-        FROM org_units u LEFT JOIN sums s ON s.unit = u.unit LEFT JOIN base b ON b.unit = u.unit
-        WHERE u.kind = ?""", [*params, level])
-    return [(u, n, int(cu), int(w), int(c), int(t), int(e)) for u, n, cu, w, c, t, e in rows]
+    picks = ", ".join(f"SUM(CASE WHEN m.period = ? THEN m.{c} ELSE 0 END), SUM(m.{c})"
+                      for c in ("work_orders", "complaints", "regulator_transferred", "effective"))
+    key = "m.unit" if level == "outlet" else f"r.{level}"
+    join = "" if level == "outlet" else "JOIN org_rollup r ON r.outlet = m.unit"
+    periods = [str(period)] + ([str(compare)] if compare else [])
+    sums = {row[0]: row[1:] for row in store.query(
+        f"SELECT {key}, {picks} FROM indicators m {join} WHERE m.period IN ({', '.join('?' * len(periods))}) "
+        f"GROUP BY {key}", [*[str(period)] * 4, *periods])}
+    bases = dict(store.query(  # type: ignore[arg-type]
+        "SELECT unit, customers FROM org_units WHERE kind = 'outlet'" if level == "outlet" else
+        f"SELECT r.{level}, SUM(COALESCE(o.customers, 0)) FROM org_rollup r JOIN org_units o ON o.unit = r.outlet "
+        f"GROUP BY r.{level}"))
+    current, previous = [], []
+    zero = (0, 0, 0, 0, 0, 0, 0, 0)
+    for unit, name in store.query("SELECT unit, name FROM org_units WHERE kind = ?", [level]):
+        w, w_all, c, c_all, t, t_all, e, e_all = sums.get(unit, zero)
+        customers = int(bases.get(unit) or 0)
+        current.append((unit, name, customers, int(w), int(c), int(t), int(e)))
+        previous.append((unit, name, customers, int(w_all - w), int(c_all - c), int(t_all - t), int(e_all - e)))
+    return current, previous

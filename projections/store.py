@@ -29,15 +29,16 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS org_roles (
         key TEXT PRIMARY KEY, person TEXT NOT NULL, role TEXT NOT NULL, unit TEXT NOT NULL,
         start TEXT NOT NULL, "end" TEXT)""",
-    """CREATE TABLE IF NOT EXISTS monthly_indicators (
-        unit TEXT NOT NULL, month TEXT NOT NULL, work_orders INTEGER NOT NULL, complaints INTEGER NOT NULL,
-        regulator_transferred INTEGER NOT NULL, effective INTEGER NOT NULL, PRIMARY KEY (unit, month))""",
-    "CREATE INDEX IF NOT EXISTS monthly_indicators_month ON monthly_indicators (month)",
+    # Per outlet and period of receipt; `period` is every key a complaint falls in: 2024-03, 2024Q1 and 2024,
+    # so a quarter's or a year's board reads one row per outlet instead of summing months.
+    """CREATE TABLE IF NOT EXISTS indicators (
+        unit TEXT NOT NULL, period TEXT NOT NULL, work_orders INTEGER NOT NULL, complaints INTEGER NOT NULL,
+        regulator_transferred INTEGER NOT NULL, effective INTEGER NOT NULL, PRIMARY KEY (period, unit))""",
     """CREATE TABLE IF NOT EXISTS tracking (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
 )
-TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "monthly_indicators", "tracking")
+TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "tracking")
 
 
 class ReadModelStore:

@@ -33,12 +33,11 @@ def answers(settings: Settings) -> bytes:
         out: dict[str, Any] = {}
         for period in map(Period.parse, PERIODS):
             for level in LEVELS:
-                out[f"{level}/{period}"] = board(queries.unit_lines(store, period, level),
-                                                 queries.unit_lines(store, period.previous, level), size=3)
+                out[f"{level}/{period}"] = board(*queries.unit_lines(store, period, level, period.previous), size=3)
             out[f"validated/{period}"] = [f.to_json() for f in queries.facts_validated_in(store, period)]
         out["facts"] = store.query("SELECT * FROM complaint_facts ORDER BY complaint_id")
-        out["indicators"] = store.query("SELECT * FROM monthly_indicators WHERE work_orders + complaints + "
-                                        "regulator_transferred + effective > 0 ORDER BY unit, month")
+        out["indicators"] = store.query("SELECT * FROM indicators WHERE work_orders + complaints + "
+                                        "regulator_transferred + effective > 0 ORDER BY unit, period")
         return json.dumps(out, sort_keys=True, ensure_ascii=False).encode()
     finally:
         store.close()

@@ -45,8 +45,7 @@ def leaderboard(settings: Settings, period: Period, level: str, size: int = DEFA
     store = open_read_models(settings)
     try:
         catch_up(settings, progress=sys.stderr.isatty(), store=store)
-        return board(queries.unit_lines(store, period, level),
-                     queries.unit_lines(store, compared_with(period, compare), level), size)
+        return board(*queries.unit_lines(store, period, level, compared_with(period, compare)), size)
     finally:
         store.close()
 
