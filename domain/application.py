@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
+from domain.access_log import Access
 from domain.actions import Action, Assigned, Received
 from domain.complaint import Complaint, complaint_uuid, record_new
 from domain.errors import DomainError, UnknownUnit
@@ -71,6 +73,12 @@ class ComplaintLog(Application):
         changes = org.adopt(spec)
         self.save(org)
         return changes
+
+    # -- access log --------------------------------------------------------------------------
+
+    def record_access(self, user: str, role: str, action: str, subject: str, detail: dict[str, Any]) -> None:
+        """Record who viewed or exported what (audit of the auditors); one event, never edited."""
+        self.save(Access(user, role, action, subject, datetime.now(UTC), detail))
 
     # -- complaints --------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from domain.errors import DomainError
 from plaintrail.settings import Settings
 
-COMMANDS = ["org", "import_", "timeline", "leaderboard", "rebuild"]
+COMMANDS = ["org", "import_", "timeline", "leaderboard", "rebuild", "users", "dashboard"]
 
 
 def build_parser() -> argparse.ArgumentParser:

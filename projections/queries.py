@@ -72,9 +72,13 @@ def period_indicators(store: ReadModelStore, period: Period) -> dict[str, tuple[
     return {unit: (int(w), int(c), int(r), int(e)) for unit, w, c, r, e in rows}
 
 
-def indicator_trend(store: ReadModelStore, unit: str | None = None) -> list[dict[str, Any]]:
-    """Monthly totals, oldest first, bank-wide or for one outlet: the trend line management watches."""
-    where, params = ("AND unit = ?", [unit]) if unit else ("", [])
+def indicator_trend(store: ReadModelStore, outlets: list[str] | None = None) -> list[dict[str, Any]]:
+    """Monthly totals, oldest first, bank-wide or over some outlets: the trend line management watches."""
+    where, params = "", []
+    if outlets is not None:
+        where, params = f"AND unit IN ({', '.join('?' * len(outlets))})", list(outlets)
+        if not outlets:
+            return []
     rows = store.query("SELECT period, SUM(work_orders), SUM(complaints), SUM(regulator_transferred), "
                        f"SUM(effective) FROM indicators WHERE period LIKE '____-__' {where} GROUP BY period "
                        "ORDER BY period", params)
@@ -108,3 +112,20 @@ def unit_lines(store: ReadModelStore, period: Period, level: str, compare: Perio
         current.append((unit, name, customers, int(w), int(c), int(t), int(e)))
         previous.append((unit, name, customers, int(w_all - w), int(c_all - c), int(t_all - t), int(e_all - e)))
     return current, previous
+
+
+def find_complaints(store: ReadModelStore, by: str, text: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Complaints by id, customer reference, outlet, or a person who acted on them (audit search)."""
+    if by == "complaint_id":
+        where, params = "complaint_id = ?", [text]
+    elif by == "outlet":
+        where, params = "outlet = ?", [text]
+    elif by == "customer_ref":
+        where, params = "facts LIKE ?", [f'%"customer_ref":{orjson.dumps(text).decode()}%']
+    elif by == "person":
+        where, params = "facts LIKE ?", [f'%"actor":{orjson.dumps(text).decode()}%']
+    else:
+        raise ValueError(f"cannot search complaints by {by!r}")
+    rows = store.query(f"SELECT complaint_id, outlet, received_at, state FROM complaint_facts WHERE {where} "
+                       f"ORDER BY received_at DESC, complaint_id LIMIT {int(limit)}", params)
+    return [{"complaint_id": c, "outlet": o, "received_at": r, "state": s} for c, o, r, s in rows]

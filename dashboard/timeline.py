@@ -1,0 +1,56 @@
+"""Complaint timeline for internal audit: the record with both times, as it stood at any moment."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from projections.access import AccessDenied
+from projections.timeline import ComplaintNotFound
+
+COLUMNS = ["at", "recorded_at", "action", "actor", "action_id", "correction", "late"]
+
+
+def page() -> None:
+    st.title("Complaint timeline 投诉时间线")
+    how = st.radio("Find by", ["complaint id", "customer ref", "outlet", "person"], horizontal=True)
+    text = st.text_input("Search", placeholder="e.g. C-2024-0001", key="search").strip()
+    if not text:
+        st.caption("Enter a complaint id, a customer reference, an outlet id or a person id.")
+        return
+    found = data.reader().find_complaints(how.replace(" ", "_"), text)
+    if not found:
+        st.warning(f"No complaint you may see matches {how} {text!r}.")
+        return
+    complaint_id = found[0]["complaint_id"] if len(found) == 1 else st.selectbox(
+        f"{len(found)} complaints", [c["complaint_id"] for c in found])
+    as_known = st.toggle("As known at a past moment")
+    as_of = None
+    if as_known:
+        day, clock = st.columns(2)
+        moment = datetime.combine(day.date_input("Date"), clock.time_input("Time", time(23, 59)))
+        as_of = moment.replace(tzinfo=data.settings().tz)
+    show(complaint_id, as_of)
+
+
+def show(complaint_id: str, as_of: datetime | None) -> None:
+    try:
+        doc = data.reader().timeline(complaint_id, as_of)
+    except (ComplaintNotFound, AccessDenied) as error:
+        st.warning(str(error))
+        return
+    data.record_access("timeline.view", complaint_id, {"as_of": as_of.isoformat() if as_of else None})
+    summary = doc.get("summary", {})
+    st.subheader(f"{complaint_id} · state **{doc['state']}**" + (f" · as known at {doc['as_of']}" if as_of else ""))
+    st.caption(" · ".join(f"{k}: {v}" for k, v in summary.items() if v not in (None, "", [])))
+    events = pd.DataFrame([dict(e, correction=f"annulled by {e['annulled_by']}" if e["annulled_by"] else
+                                (f"corrects {e['target_action_id']}" if e.get("target_action_id") else ""))
+                           for e in doc["events"]])
+    st.dataframe(events[[c for c in COLUMNS if c in events]], hide_index=True)
+    with st.expander("Every field of every event"):
+        st.dataframe(events, hide_index=True)
+    st.subheader("SLA verdicts")
+    st.dataframe(pd.DataFrame(doc["sla"]), hide_index=True)

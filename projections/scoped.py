@@ -1,0 +1,57 @@
+"""The read side as one viewer may see it: every dashboard query goes through here.
+
+Rows about units outside a branch user's subtree never leave this module, whichever page asks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from domain.application import ComplaintLog
+from domain.periods import Period
+from projections import queries
+from projections.access import AccessDenied, Viewer
+from projections.leaderboard import board
+from projections.store import ReadModelStore
+from projections.timeline import timeline
+
+
+class ScopedReader:
+    def __init__(self, viewer: Viewer, store: ReadModelStore, log: ComplaintLog, tz: tzinfo) -> None:
+        self.viewer, self.store, self.log, self.tz = viewer, store, log, tz
+        self.chart = queries.org_chart(store)
+
+    def leaderboard(self, period: Period, level: str, size: int = 10, compare: Period | None = None,
+                    ) -> list[dict[str, Any]]:
+        self.viewer.require("leaderboard")
+        rows = board(*queries.unit_lines(self.store, period, level, compare or period.previous), size)
+        return self.viewer.units(rows, self.chart)
+
+    def find_complaints(self, by: str, text: str) -> list[dict[str, Any]]:
+        self.viewer.require("timeline")
+        return [c for c in queries.find_complaints(self.store, by, text)
+                if self.viewer.sees_unit(c["outlet"], self.chart)]
+
+    def timeline(self, complaint_id: str, as_of: datetime | None = None) -> dict[str, Any]:
+        self.viewer.require("timeline")
+        facts = queries.facts_of(self.store, [complaint_id]).get(complaint_id)
+        if facts is not None:
+            self.viewer.check_outlet(facts.outlet, self.chart)
+        doc = timeline(self.log, complaint_id, self.tz, as_of=as_of)
+        if facts is None:  # recorded but not yet projected: check against the record itself
+            outlet = next((e.get("outlet") for e in doc["events"] if e["action"] == "received"), None)
+            if outlet is None or not self.viewer.sees_unit(outlet, self.chart):
+                raise AccessDenied(f"{self.viewer.user} may not see complaint {complaint_id}")
+        return doc
+
+    def trend(self, unit: str | None) -> list[dict[str, Any]]:
+        self.viewer.require("leaderboard")
+        if unit is None and self.viewer.role == "branch":
+            unit = self.viewer.unit
+        if unit is None:
+            return queries.indicator_trend(self.store)
+        self.viewer.check_outlet(unit, self.chart)
+        outlets = [u for u, d in self.chart.units.items()
+                   if d.get("kind") == "outlet" and (u == unit or unit in self.chart.ancestors(u))]
+        return queries.indicator_trend(self.store, outlets)

@@ -1,0 +1,78 @@
+"""The dashboard, page by page and role by role, through Streamlit's own test runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from plaintrail.cli import main
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    assert main(["--home", str(home), "org", "load", str(EXAMPLES / "bank.yaml")]) == 0
+    assert main(["--home", str(home), "import", str(EXAMPLES / "actions.jsonl")]) == 1  # it holds bad lines
+    assert main(["--home", str(home), "users", "demo", "--unit", "SH-XH"]) == 0
+    return home
+
+
+def logged_in(home: Path, monkeypatch: pytest.MonkeyPatch, user: str, password: str) -> AppTest:
+    monkeypatch.setenv("PLAINTRAIL_HOME", str(home))
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input[0].input(user)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.title, *at.subheader])
+
+
+def test_wrong_password_is_refused(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "manager", "not-the-password")
+    assert "Wrong user name or password" in " ".join(e.value for e in at.error)
+    assert not at.dataframe
+
+
+def test_management_sees_every_outlet_on_the_board(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "manager", "plaintrail-manager")
+    assert "Red/black list" in texts(at)
+    shown = set()
+    for frame in at.dataframe:
+        shown |= set(frame.value.get("unit", []))
+    assert {"O-001", "O-002", "O-003", "O-004"} <= shown
+
+
+def test_branch_user_sees_only_its_subtree(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "pudong", "plaintrail-pudong")  # scoped to SH-XH: O-003 and O-004
+    shown = set()
+    for frame in at.dataframe:
+        shown |= set(frame.value.get("unit", []))
+    assert shown and shown <= {"O-003", "O-004"}
+
+
+def test_auditor_opens_a_timeline_and_the_view_is_recorded(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "auditor", "plaintrail-auditor")
+    assert "Complaint timeline" in texts(at)  # audit's only page besides SLA
+    at.text_input(key="search").input("C-2024-0002").run()
+    assert not at.exception, at.exception
+    events = at.dataframe[0].value
+    assert {"received", "validated", "annulled"} <= set(events["action"])
+    corrected = events[events["action_id"] == "A-0013"]
+    assert list(corrected["correction"]) == ["annulled by A-0014"]  # the correction beside what it corrects
+    from plaintrail.settings import Settings
+    from plaintrail.wiring import open_log
+
+    log = open_log(Settings(home=home))
+    views = [n for n in log.recorder.select_notifications(1, 10_000) if n.topic.endswith("Access.Recorded")]
+    assert any(b"C-2024-0002" in n.state and b"auditor" in n.state for n in views)
