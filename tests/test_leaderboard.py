@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,8 +41,8 @@ def validated(cid: str, day: str, effective: bool = True, action_id: str | None 
 
 
 class Bank:
-    def __init__(self, home: Path) -> None:
-        self.settings = Settings(home=home)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.log = open_log(self.settings)
         self.log.load_organisation(OrganisationSpec.parse(ORG))
 
@@ -56,8 +55,8 @@ class Bank:
 
 
 @pytest.fixture
-def bank(tmp_path: Path) -> Bank:
-    b = Bank(tmp_path)
+def bank(settings: Settings) -> Bank:  # on SQLite and on PostgreSQL
+    b = Bank(settings)
     b.record(
         received("C1", "O1", "2024-03-05", via="pboc"), validated("C1", "2024-03-06", action_id="V1"),
         received("W1", "O1", "2024-03-07", via="hq", kind="work_order"),
@@ -91,8 +90,8 @@ def test_red_and_black_lists(bank: Bank) -> None:
     assert [default[u]["list"] for u in ("O3", "O4", "O2", "O1")] == ["red", "red", "black", "black"]
 
 
-def test_zero_complaint_units_appear_and_ties_break_on_unit_id(tmp_path: Path) -> None:
-    bank = Bank(tmp_path)
+def test_zero_complaint_units_appear_and_ties_break_on_unit_id(settings: Settings) -> None:
+    bank = Bank(settings)
     bank.record(received("C1", "O1", "2024-05-01"), received("C3", "O3", "2024-05-01"))
     rows = bank.board("2024-05")
     assert [r["unit"] for r in rows] == ["O2", "O1", "O3", "O4"]  # O1 and O3: same counts, same base

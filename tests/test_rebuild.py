@@ -63,8 +63,7 @@ def record(settings: Settings, org: dict[str, Any], lines: list[str], chunks: in
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_rebuild_equals_incremental(tmp_path: Path, history: tuple[dict[str, Any], list[str]], seed: int) -> None:
-    settings = Settings(home=tmp_path)
+def test_rebuild_equals_incremental(settings: Settings, history: tuple[dict[str, Any], list[str]], seed: int) -> None:
     record(settings, *history, chunks=25, seed=seed)
     incremental = answers(settings)
     assert b'"annulled": ["' in incremental  # the history holds corrections, not only the happy path
