@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from domain.errors import DomainError
 from plaintrail.settings import Settings
 
-COMMANDS = ["org", "import_", "timeline", "leaderboard", "rebuild", "users", "dashboard"]
+COMMANDS = ["org", "import_", "timeline", "leaderboard", "rebuild", "users", "dashboard", "scores"]
 
 
 def build_parser() -> argparse.ArgumentParser:

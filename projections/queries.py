@@ -129,3 +129,8 @@ def find_complaints(store: ReadModelStore, by: str, text: str, limit: int = 200)
     rows = store.query(f"SELECT complaint_id, outlet, received_at, state FROM complaint_facts WHERE {where} "
                        f"ORDER BY received_at DESC, complaint_id LIMIT {int(limit)}", params)
     return [{"complaint_id": c, "outlet": o, "received_at": r, "state": s} for c, o, r, s in rows]
+
+
+def facts_with_annulments(store: ReadModelStore) -> Iterator[ComplaintFacts]:
+    """Complaints with at least one correction: where the scores' corrections are looked for."""
+    return _facts(store, "annulments > 0", [])

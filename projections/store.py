@@ -17,7 +17,9 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS complaint_facts (
         complaint_id TEXT PRIMARY KEY, outlet TEXT NOT NULL, received_at TEXT NOT NULL,
         received_month TEXT NOT NULL, kind TEXT NOT NULL, via TEXT NOT NULL, state TEXT NOT NULL,
-        effective INTEGER, validated_at TEXT, validated_month TEXT, facts TEXT NOT NULL)""",
+        effective INTEGER, validated_at TEXT, validated_month TEXT, annulments INTEGER NOT NULL,
+        facts TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS complaint_facts_annulments ON complaint_facts (annulments)",
     "CREATE INDEX IF NOT EXISTS complaint_facts_received ON complaint_facts (received_month)",
     "CREATE INDEX IF NOT EXISTS complaint_facts_validated ON complaint_facts (validated_month)",
     "CREATE INDEX IF NOT EXISTS complaint_facts_outlet ON complaint_facts (outlet)",
@@ -38,7 +40,9 @@ SCHEMA = (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
 )
-TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "tracking")
+SCHEMA_VERSION = "2"  # bump when a table changes: stores of another version are dropped and refolded
+TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "tracking",
+          "readmodel_meta")
 
 
 class ReadModelStore:
@@ -99,10 +103,23 @@ class ReadModelStore:
             cursor.close()
 
     def create(self) -> None:
+        """Make the tables; a store written by another schema version is dropped first and refolded
+        from the first event by the next catch-up (the events are the truth, read models are caches)."""
         cursor = self.connection.cursor()
         try:
+            cursor.execute("CREATE TABLE IF NOT EXISTS readmodel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            cursor.execute("SELECT value FROM readmodel_meta WHERE key = 'schema_version'")
+            row = cursor.fetchone()
+            if row is None or row[0] != SCHEMA_VERSION:  # new, older or unversioned: start clean
+                for table in TABLES:
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                cursor.execute("CREATE TABLE readmodel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                row = None
             for statement in SCHEMA:
                 cursor.execute(statement)
+            if row is None:
+                cursor.execute(self.sql("INSERT INTO readmodel_meta (key, value) VALUES ('schema_version', ?)"),
+                               (SCHEMA_VERSION,))
         finally:
             cursor.close()
 

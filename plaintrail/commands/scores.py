@@ -1,0 +1,115 @@
+"""`plaintrail scores --period P`: fines and points per person (HR), with the evidence behind each."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from domain.periods import Period
+from domain.policy import DEFAULT, Policy
+from plaintrail.output import print_json, print_table, write_csv
+from plaintrail.settings import Settings
+from plaintrail.wiring import catch_up, open_read_models
+from projections import queries, scores
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "scores", help="fines and points per person (or per outlet) for a period, with the evidence",
+        description="Each person fined for effective complaints validated in the period (head, supervising VP, "
+        "president as held when the complaint was received), with every entry's rule, policy version and the "
+        "action ids behind it. --policy FILE recomputes under another policy (what-if) without touching anything.")
+    parser.add_argument("--period", required=True, help="2024Q1 (quarter), 2024-03 (month) or 2024 (year)")
+    parser.add_argument("--policy", type=Path, help="what-if: score under this policy file instead")
+    parser.add_argument("--diff", action="store_true", help="with --policy: per person, in force vs what-if")
+    parser.add_argument("--units", action="store_true", help="outlet points instead of people")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument("--csv", metavar="FILE", help="write one line per entry to a CSV file ('-' for stdout)")
+    parser.add_argument("--xlsx", metavar="FILE", help="write people, entries and corrections to an Excel file")
+    parser.set_defaults(func=run)
+
+
+def compute(settings: Settings, period: Period, policy: Policy, units: bool = False,
+            now: datetime | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rows, corrections) for the period under `policy`."""
+    store = open_read_models(settings)
+    try:
+        catch_up(settings, store=store, progress=sys.stderr.isatty())
+        found, corrections = scores.entries(store, period, policy, settings.tz, now or datetime.now(UTC))
+        if units:
+            return scores.unit_rows(found, store), corrections
+        return scores.person_rows(found, corrections, queries.people(store)), corrections
+    finally:
+        store.close()
+
+
+def flat(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """One line per entry, for a spreadsheet."""
+    return [{key: r[key], "name": r["name"], **{k: v for k, v in e.items() if k != "events"},
+             "events": " ".join(e["events"])} for r in rows for e in r["entries"]]
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    period = Period.parse(args.period)
+    recorded, corrections = compute(settings, period, Policy.load(DEFAULT), args.units)
+    rows = recorded
+    if args.policy:
+        rows, corrections = compute(settings, period, Policy.load(args.policy), args.units)
+        if args.diff:
+            rows = scores.diff(recorded, rows)
+    key = "unit" if args.units else "person"
+    if args.csv:
+        write_csv(rows if args.diff else flat(rows, key), args.csv)
+    if args.xlsx:
+        write_xlsx(Path(args.xlsx), rows, flat(rows, key) if not args.diff else [], corrections)
+    if args.json:
+        print_json(rows)
+    elif args.csv != "-":
+        columns = (["person", "name", "fines_cny", "fines_cny_whatif", "fines_change_cny", "points", "points_whatif"]
+                   if args.diff else [key, "name", "points"] if args.units else
+                   ["person", "name", "fines_cny", "points", "complaints"])
+        table = [dict(r, complaints=len({e["complaint_id"] for e in r.get("entries", [])})) for r in rows]
+        print(f"scores {period}" + (f" under {args.policy}" if args.policy else ""))
+        print_table(table, columns)
+        if corrections:
+            print(f"\ncorrections in {period}:")
+            print_table(corrections, ["complaint_id", "annulment", "annulled_action", "annulled", "reason"])
+    return 0
+
+
+def write_xlsx(path: Path, rows: list[dict[str, Any]], lines: list[dict[str, Any]],
+               corrections: list[dict[str, Any]]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheets = [("scores", [{k: v for k, v in r.items() if k not in ("entries", "corrections")} for r in rows]),
+              ("entries", lines), ("corrections", [{k: v for k, v in c.items() if k != "people"}
+                                                   | {"people": " ".join(c.get("people", []))} for c in corrections])]
+    book.remove(book.active)
+    for title, data in sheets:
+        sheet = book.create_sheet(title)
+        if data:
+            sheet.append(list(data[0]))
+            for row in data:
+                sheet.append([_cell(v) for v in row.values()])
+    book.save(path)
+
+
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is kept as text."""
+    if isinstance(value, list):
+        value = " ".join(map(str, value))
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _number(value):
+        return "'" + value
+    return value
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,103 @@
+"""Assessment scores for a period: fines and points per person and per outlet, with the evidence.
+
+A fine falls in the period in which the complaint was validated effective; indicators and SLA breaches
+in the period it was received; the no-complaint bonus per quarter. Scores are computed from the read
+models and a policy on demand, so a what-if under another policy never touches anything recorded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from domain import scoring
+from domain.periods import Period
+from domain.policy import Policy
+from domain.sla import evaluate
+from projections import queries
+from projections.store import ReadModelStore
+
+
+def quarters(period: Period) -> list[Period]:
+    """The whole quarters inside a period (none in a month)."""
+    if period.months_count < 3:
+        return []
+    return [Period(period.year, m, 3) for m in range(period.first_month, period.first_month + period.months_count, 3)]
+
+
+def entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, now: datetime,
+            ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
+    """Every entry of the period, and the corrections (annulments) that changed it."""
+    chart = queries.org_chart(store)
+    found: list[scoring.Entry] = []
+    for facts in queries.facts_validated_in(store, period):
+        found.extend(scoring.complaint_entries(facts, chart, policy, tz))
+    for facts in queries.facts_received_in(store, period):
+        version = policy.on(facts.received_at.astimezone(tz).date())
+        breached = [r["regime"] for r in evaluate(facts, now, tz) if r["verdict"] == "breached"]
+        if (entry := scoring.sla_breach_entry(facts, version, breached)) is not None:
+            found.append(entry)
+    for quarter in quarters(period):
+        counts = queries.period_indicators(store, quarter)
+        version = policy.on(quarter.start(tz).date())
+        found.extend(scoring.no_complaints_entry(o["unit"], str(quarter), version)
+                     for o in queries.outlets(store) if counts.get(o["unit"], (0, 0, 0, 0))[1] == 0)
+    corrections = []
+    start, end = period.start(tz), period.end(tz)
+    for facts in queries.facts_with_annulments(store):
+        for item in scoring.correction(facts, tz, start, end):
+            responsible = chart.responsible(facts.outlet, facts.received_at.astimezone(tz).date())
+            corrections.append(dict(item, outlet=facts.outlet,
+                                    people=sorted({p for r in policy.on(end.date()).roles for p in responsible[r]})))
+    return found, corrections
+
+
+def person_rows(found: list[scoring.Entry], corrections: list[dict[str, Any]], names: dict[str, str],
+                ) -> list[dict[str, Any]]:
+    """A row per person: fines in yuan (decimal string), points, entries; and corrections that concern them."""
+    by_person: dict[str, list[scoring.Entry]] = defaultdict(list)
+    for entry in found:
+        if entry.rule.startswith("fine."):
+            by_person[entry.subject].append(entry)
+    touched: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in corrections:
+        for person in item["people"]:
+            touched[person].append({k: v for k, v in item.items() if k != "people"})
+    rows = []
+    for person in sorted(set(by_person) | set(touched)):
+        mine = sorted(by_person.get(person, []), key=lambda e: (e.complaint_id or "", e.rule))
+        rows.append({"person": person, "name": names.get(person, ""),
+                     "fines_cny": str(sum((e.amount for e in mine), Decimal("0.00"))),
+                     "points": sum(e.points for e in mine), "entries": [e.as_json() for e in mine],
+                     "corrections": touched.get(person, [])})
+    return rows
+
+
+def unit_rows(found: list[scoring.Entry], store: ReadModelStore) -> list[dict[str, Any]]:
+    """A row per outlet with points this period (bonuses, effective complaints, SLA breaches)."""
+    by_unit: dict[str, list[scoring.Entry]] = defaultdict(list)
+    for entry in found:
+        if entry.rule.startswith("outlet."):
+            by_unit[entry.subject].append(entry)
+    names = {o["unit"]: o["name"] for o in queries.outlets(store)}
+    return [{"unit": unit, "name": names.get(unit, ""), "points": sum(e.points for e in mine),
+             "entries": [e.as_json() for e in sorted(mine, key=lambda e: (e.rule, e.complaint_id or ""))]}
+            for unit, mine in sorted(by_unit.items())]
+
+
+def diff(recorded: list[dict[str, Any]], whatif: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per person: the policy in force against another, side by side."""
+    before, after = {r["person"]: r for r in recorded}, {r["person"]: r for r in whatif}
+    rows = []
+    for person in sorted(set(before) | set(after)):
+        old, new = before.get(person), after.get(person)
+        fines_old = Decimal(old["fines_cny"]) if old else Decimal("0.00")
+        fines_new = Decimal(new["fines_cny"]) if new else Decimal("0.00")
+        points_old, points_new = (old["points"] if old else 0), (new["points"] if new else 0)
+        rows.append({"person": person, "name": (old or new or {}).get("name", ""),
+                     "fines_cny": str(fines_old), "fines_cny_whatif": str(fines_new),
+                     "fines_change_cny": str(fines_new - fines_old), "points": points_old,
+                     "points_whatif": points_new, "points_change": points_new - points_old})
+    return rows
