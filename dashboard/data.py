@@ -8,6 +8,7 @@ import streamlit as st
 
 from domain.application import ComplaintLog
 from domain.orgchart import OrgChart
+from plaintrail import sla_rules
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log, open_read_models
 from projections.scoped import ScopedReader
@@ -57,4 +58,4 @@ def record_access(action: str, subject: str, detail: dict[str, Any] | None = Non
 
 def reader() -> ScopedReader:
     """The logged-in viewer's scoped view of the read side."""
-    return ScopedReader(st.session_state["viewer"], store(), log(), settings().tz)
+    return ScopedReader(st.session_state["viewer"], store(), log(), settings().tz, sla_rules.load())

@@ -142,6 +142,27 @@ class Reopened(_Action):
     reason: Text
 
 
+class Extended(_Action):
+    """CBIRC: a complex case's deadline extended (15 -> 30 days; especially complex, with approval, -> 60)."""
+
+    action: Literal["extended"]
+    days: int = Field(ge=1, le=45)
+    approved_by: Id
+    reason: Text = ""
+
+
+class AppraisalStarted(_Action):
+    """External appraisal (外部鉴定) began: under CBIRC its time does not count toward the deadline."""
+
+    action: Literal["appraisal_started"]
+    appraiser: Text = ""
+
+
+class AppraisalEnded(_Action):
+    action: Literal["appraisal_ended"]
+    note: Text | None = None
+
+
 class Annulled(_Action):
     action: Literal["annulled"]
     target_action_id: Id
@@ -150,13 +171,14 @@ class Annulled(_Action):
 
 Action = Annotated[
     Received | Assigned | Contacted | Feedback | Withdrawn | Closed | Handled | Callback | Escalated
-    | MediationRequested | MediationConcluded | Validated | Compensated | PublicOpinion | Reopened | Annulled,
+    | MediationRequested | MediationConcluded | Validated | Compensated | PublicOpinion | Reopened | Annulled
+    | Extended | AppraisalStarted | AppraisalEnded,
     Field(discriminator="action"),
 ]
 ACTION_NAMES: tuple[str, ...] = (
     "received", "assigned", "contacted", "feedback", "withdrawn", "closed", "handled", "callback",
     "escalated", "mediation_requested", "mediation_concluded", "validated", "compensated",
-    "public_opinion", "reopened", "annulled",
+    "public_opinion", "reopened", "annulled", "extended", "appraisal_started", "appraisal_ended",
 )
 
 _adapter: TypeAdapter[Action] = TypeAdapter(Action)

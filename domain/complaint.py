@@ -29,7 +29,8 @@ COMMANDS = {
     "withdrawn": "withdraw", "closed": "close", "callback": "call_back", "escalated": "escalate",
     "mediation_requested": "request_mediation", "mediation_concluded": "conclude_mediation",
     "validated": "validate", "compensated": "compensate", "public_opinion": "report_public_opinion",
-    "reopened": "reopen", "annulled": "annul",
+    "reopened": "reopen", "annulled": "annul", "extended": "extend", "appraisal_started": "start_appraisal",
+    "appraisal_ended": "end_appraisal",
 }
 
 
@@ -187,6 +188,21 @@ class Complaint(Aggregate):
     @event("Reopened")
     def reopen(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, reason: str) -> None:
         self._fold(action_id, "reopened", at, actor, {"reason": reason})
+
+    @event("Extended")
+    def extend(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, days: int,
+               approved_by: str, reason: str = "") -> None:
+        self._fold(action_id, "extended", at, actor, {"days": days, "approved_by": approved_by, "reason": reason})
+
+    @event("AppraisalStarted")
+    def start_appraisal(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                        appraiser: str = "") -> None:
+        self._fold(action_id, "appraisal_started", at, actor, {"appraiser": appraiser})
+
+    @event("AppraisalEnded")
+    def end_appraisal(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                      note: str | None = None) -> None:
+        self._fold(action_id, "appraisal_ended", at, actor, {"note": note})
 
     @event("Annulled")
     def annul(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, target_action_id: str,

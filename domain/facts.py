@@ -22,7 +22,8 @@ ACTION_OF_EVENT = {
     "Complaint.MediationRequested": "mediation_requested",
     "Complaint.MediationConcluded": "mediation_concluded", "Complaint.Validated": "validated",
     "Complaint.Compensated": "compensated", "Complaint.PublicOpinionReported": "public_opinion",
-    "Complaint.Reopened": "reopened", "Complaint.Annulled": "annulled",
+    "Complaint.Reopened": "reopened", "Complaint.Annulled": "annulled", "Complaint.Extended": "extended",
+    "Complaint.AppraisalStarted": "appraisal_started", "Complaint.AppraisalEnded": "appraisal_ended",
 }
 _COMMON = ("complaint_id", "action_id", "at", "actor")
 

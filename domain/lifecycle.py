@@ -38,6 +38,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "validated": (ACTIVE, None),
     "compensated": (ACTIVE, None),
     "public_opinion": (ACTIVE, None),
+    "extended": (IN_PROGRESS, None),
+    "appraisal_started": (IN_PROGRESS, None),
+    "appraisal_ended": (IN_PROGRESS, None),
     # A correction is about the record, not the complaint: it is allowed whenever there is a record.
     "annulled": (RECORDED, None),
 }

@@ -1,36 +1,61 @@
 """SLA regimes: each turns a complaint's history into its own verdict, all of them at once.
 
-Verdicts: `on_time` (met), `breached` (missed, or met late), `at_risk` (open, deadline still ahead),
-`open` (no deadline yet reached and nothing due soon), `ended` (withdrawn before the deadline).
-Calendar days are counted in the bank's time zone; each deadline is the end of its last day.
+Verdicts: `on_time` (met by the deadline), `breached` (missed, or met late), `at_risk` (open and due
+within two days), `open` (open, deadline further ahead), `paused` (the clock is stopped: an external
+appraisal under CBIRC), `ended` (withdrawn before the deadline: handling ends that day), and
+`not_applicable` (a rule that applies only to some complaints). Each row says whether its days are
+calendar or business days; a deadline is the end of its last day in the bank's time zone.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
+
+from domain.calendar import Calendar
 
 
 class Complaint(Protocol):
     """What a regime reads of a complaint: the aggregate and the read side's facts both have it."""
 
     received_at: datetime
+    category: str
     history: dict[str, dict[str, Any]]
     annulled: set[str]
 
+
 SAME_DAY_STEPS = ("received", "assigned", "contacted", "handled", "feedback")
 RISK_WINDOW = timedelta(days=2)
+ANSWERS = ("feedback", "closed")
 
 
-def _end_of_day(moment: datetime, days: int, tz: tzinfo) -> datetime:
-    local = moment.astimezone(tz).date() + timedelta(days=days)
-    return datetime.combine(local, time.max, tzinfo=tz)
+@dataclass(frozen=True)
+class SlaRules:
+    cbirc_days: int = 15
+    cbirc_max_days: int = 60  # 15, extended to 30, and with approval by a further 30
+    cbirc_unit: str = "calendar"  # or "business" (the bank's calendar)
+    cfpb_days: int = 15
+    cfpb_final_days: int = 60
+    fca_weeks: int = 8
+    fca_summary_business_days: int = 3
+    fca_payment_business_days: int = 15
+    bank_calendar: Calendar = field(default_factory=Calendar)
+    uk_calendar: Calendar = field(default_factory=lambda: Calendar("uk"))
 
 
-def _first(complaint: Complaint, *actions: str) -> datetime | None:
-    times = [h["at"] for a, h in complaint.history.items()
-             if h["action"] in actions and a not in complaint.annulled]
-    return min(times) if times else None
+def _end(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=tz)
+
+
+def _live(complaint: Complaint, *actions: str, after: datetime | None = None) -> list[datetime]:
+    return sorted(h["at"] for a, h in complaint.history.items()
+                  if h["action"] in actions and a not in complaint.annulled and (after is None or h["at"] >= after))
+
+
+def _first(complaint: Complaint, *actions: str, after: datetime | None = None) -> datetime | None:
+    times = _live(complaint, *actions, after=after)
+    return times[0] if times else None
 
 
 def _verdict(done: datetime | None, deadline: datetime, now: datetime, ended: datetime | None) -> str:
@@ -43,35 +68,85 @@ def _verdict(done: datetime | None, deadline: datetime, now: datetime, ended: da
     return "at_risk" if deadline - now <= RISK_WINDOW else "open"
 
 
-def _row(regime: str, rule: str, deadline: datetime, done: datetime | None, verdict: str) -> dict[str, Any]:
-    return {"regime": regime, "rule": rule, "deadline": deadline.isoformat(),
-            "met_at": done.isoformat() if done else None, "verdict": verdict}
+def _row(regime: str, rule: str, unit: str, deadline: datetime | None, done: datetime | None, verdict: str,
+         **extra: Any) -> dict[str, Any]:
+    return {"regime": regime, "rule": rule, "unit": unit, "deadline": deadline.isoformat() if deadline else None,
+            "met_at": done.isoformat() if done else None, "verdict": verdict, **extra}
 
 
-def evaluate(complaint: Complaint, now: datetime, tz: tzinfo) -> list[dict[str, Any]]:
-    """Every regime's verdict for one complaint as of `now`."""
+def _paused(complaint: Complaint, start: datetime, now: datetime, tz: tzinfo) -> tuple[int, bool]:
+    """Whole days of external appraisal since `start` (they do not count), and whether one is running."""
+    starts = _live(complaint, "appraisal_started", after=start)
+    ends = _live(complaint, "appraisal_ended", after=start)
+    days, running = 0, False
+    for begun in starts:
+        finished = next((e for e in ends if e >= begun), None)
+        stop = finished or now
+        running = running or finished is None
+        days += max(0, (stop.astimezone(tz).date() - begun.astimezone(tz).date()).days)
+    return days, running
+
+
+def _cbirc(complaint: Complaint, start: datetime, now: datetime, tz: tzinfo, rules: SlaRules,
+           ended: datetime | None) -> dict[str, Any]:
+    extensions = sum(int(h["fields"]["days"]) for a, h in complaint.history.items()
+                     if h["action"] == "extended" and a not in complaint.annulled and h["at"] >= start)
+    days = min(rules.cbirc_days + extensions, rules.cbirc_max_days)
+    paused_days, running = _paused(complaint, start, now, tz)
+    first_day = start.astimezone(tz).date()
+    if rules.cbirc_unit == "business":
+        last = rules.bank_calendar.add_business_days(first_day, days)
+    else:
+        last = first_day + timedelta(days=days)
+    deadline = _end(last + timedelta(days=paused_days), tz)
+    answered = _first(complaint, *ANSWERS, after=start)
+    verdict = _verdict(answered, deadline, now, ended)
+    if running and answered is None and verdict in ("open", "at_risk", "breached"):
+        verdict = "paused"
+    return _row("cbirc", f"decide and tell the complainant within {days} days (15, extendable to 60); "
+                "external appraisal time does not count", rules.cbirc_unit, deadline, answered, verdict,
+                extended_days=extensions, paused_days=paused_days)
+
+
+def evaluate(complaint: Complaint, now: datetime, tz: tzinfo, rules: SlaRules | None = None) -> list[dict[str, Any]]:
+    """Every regime's verdict for one complaint as of `now`. A reopening restarts the clocks."""
+    rules = rules or SlaRules()
     received = complaint.received_at
-    ended = _first(complaint, "withdrawn")
-    answered = _first(complaint, "feedback", "closed")
-    closed = _first(complaint, "closed")
+    reopened = _live(complaint, "reopened")
+    start = reopened[-1] if reopened else received
+    ended = _first(complaint, "withdrawn", after=start)
+    answered = _first(complaint, *ANSWERS, after=start)
+    closed = _first(complaint, "closed", after=start)
+    day0 = start.astimezone(tz).date()
     rows = []
 
-    day_end = _end_of_day(received, 0, tz)
+    day_end = _end(received.astimezone(tz).date(), tz)
     steps = [_first(complaint, step) for step in SAME_DAY_STEPS]
     last = None if any(s is None for s in steps) else max(s for s in steps if s is not None)
-    rows.append(_row("same_day", "accept, assign, contact, handle and reply on the day received",
+    rows.append(_row("same_day", "accept, assign, contact, handle and reply on the day received", "calendar",
                      day_end, last, _verdict(last, day_end, now, ended)))
+    rows.append(_cbirc(complaint, start, now, tz, rules, ended))
 
-    cbirc = _end_of_day(received, 15, tz)
-    rows.append(_row("cbirc", "decide and tell the complainant within 15 days", cbirc, answered,
-                     _verdict(answered, cbirc, now, ended)))
+    cfpb, cfpb_final = _end(day0 + timedelta(days=rules.cfpb_days), tz), _end(
+        day0 + timedelta(days=rules.cfpb_final_days), tz)
+    rows.append(_row("cfpb", f"respond within {rules.cfpb_days} calendar days", "calendar", cfpb, answered,
+                     _verdict(answered, cfpb, now, ended)))
+    rows.append(_row("cfpb_final", f"final response within {rules.cfpb_final_days} days", "calendar", cfpb_final,
+                     closed, _verdict(closed, cfpb_final, now, ended)))
 
-    cfpb_first, cfpb_final = _end_of_day(received, 15, tz), _end_of_day(received, 60, tz)
-    rows.append(_row("cfpb", "respond within 15 calendar days", cfpb_first, answered,
-                     _verdict(answered, cfpb_first, now, ended)))
-    rows.append(_row("cfpb_final", "final response within 60 days", cfpb_final, closed,
-                     _verdict(closed, cfpb_final, now, ended)))
-
-    fca = _end_of_day(received, 56, tz)
-    rows.append(_row("fca", "final response within 8 weeks", fca, closed, _verdict(closed, fca, now, ended)))
+    uk = rules.uk_calendar
+    fca = _end(day0 + timedelta(weeks=rules.fca_weeks), tz)
+    rows.append(_row("fca", f"final response within {rules.fca_weeks} weeks", "calendar", fca, answered,
+                     _verdict(answered, fca, now, ended)))
+    summary = _end(uk.add_business_days(day0, rules.fca_summary_business_days), tz)
+    resolved = _first(complaint, "handled", after=start)
+    quick = resolved is not None and resolved <= summary
+    rows.append(_row("fca_summary", "resolved by the close of the 3rd business day after receipt: a summary "
+                     "resolution communication suffices", "business", summary, resolved if quick else None,
+                     "on_time" if quick else "not_applicable"))
+    if "pay" in (complaint.category or "").lower() or "支付" in (complaint.category or ""):
+        psd = _end(uk.add_business_days(day0, rules.fca_payment_business_days), tz)
+        rows.append(_row("fca_payments", f"payment services: final response within "
+                         f"{rules.fca_payment_business_days} business days", "business", psd, answered,
+                         _verdict(answered, psd, now, ended)))
     return rows

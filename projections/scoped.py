@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.application import ComplaintLog
 from domain.periods import Period
+from domain.sla import SlaRules
 from projections import queries
 from projections.access import AccessDenied, Viewer
 from projections.leaderboard import board
@@ -18,8 +19,9 @@ from projections.timeline import timeline
 
 
 class ScopedReader:
-    def __init__(self, viewer: Viewer, store: ReadModelStore, log: ComplaintLog, tz: tzinfo) -> None:
-        self.viewer, self.store, self.log, self.tz = viewer, store, log, tz
+    def __init__(self, viewer: Viewer, store: ReadModelStore, log: ComplaintLog, tz: tzinfo,
+                 rules: SlaRules | None = None) -> None:
+        self.viewer, self.store, self.log, self.tz, self.rules = viewer, store, log, tz, rules
         self.chart = queries.org_chart(store)
 
     def leaderboard(self, period: Period, level: str, size: int = 10, compare: Period | None = None,
@@ -38,7 +40,7 @@ class ScopedReader:
         facts = queries.facts_of(self.store, [complaint_id]).get(complaint_id)
         if facts is not None:
             self.viewer.check_outlet(facts.outlet, self.chart)
-        doc = timeline(self.log, complaint_id, self.tz, as_of=as_of)
+        doc = timeline(self.log, complaint_id, self.tz, as_of=as_of, rules=self.rules)
         if facts is None:  # recorded but not yet projected: check against the record itself
             outlet = next((e.get("outlet") for e in doc["events"] if e["action"] == "received"), None)
             if outlet is None or not self.viewer.sees_unit(outlet, self.chart):

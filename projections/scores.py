@@ -15,7 +15,7 @@ from typing import Any
 from domain import scoring
 from domain.periods import Period
 from domain.policy import Policy
-from domain.sla import evaluate
+from domain.sla import SlaRules, evaluate
 from projections import queries
 from projections.store import ReadModelStore
 
@@ -28,7 +28,7 @@ def quarters(period: Period) -> list[Period]:
 
 
 def entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, now: datetime,
-            ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
+            rules: SlaRules | None = None) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
     """Every entry of the period, and the corrections (annulments) that changed it."""
     chart = queries.org_chart(store)
     found: list[scoring.Entry] = []
@@ -36,7 +36,7 @@ def entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, n
         found.extend(scoring.complaint_entries(facts, chart, policy, tz))
     for facts in queries.facts_received_in(store, period):
         version = policy.on(facts.received_at.astimezone(tz).date())
-        breached = [r["regime"] for r in evaluate(facts, now, tz) if r["verdict"] == "breached"]
+        breached = [r["regime"] for r in evaluate(facts, now, tz, rules) if r["verdict"] == "breached"]
         if (entry := scoring.sla_breach_entry(facts, version, breached)) is not None:
             found.append(entry)
     for quarter in quarters(period):

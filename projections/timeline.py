@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.application import ComplaintLog
 from domain.complaint import Complaint, complaint_uuid
-from domain.sla import evaluate
+from domain.sla import SlaRules, evaluate
 
 
 class ComplaintNotFound(LookupError):
@@ -28,7 +28,7 @@ def _plain(value: Any) -> Any:
 
 
 def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime | None = None,
-             now: datetime | None = None) -> dict[str, Any]:
+             now: datetime | None = None, rules: SlaRules | None = None) -> dict[str, Any]:
     """The complaint's events (chronological by `at`, then by recording order), state and SLA verdicts.
 
     With `as_of`, only what had been recorded by then: the record exactly as it was known.
@@ -76,5 +76,5 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
             "regulator_transferred": complaint.regulator_transferred,
             "effective": complaint.effective,
         },
-        "sla": evaluate(complaint, moment, tz),
+        "sla": evaluate(complaint, moment, tz, rules),
     }

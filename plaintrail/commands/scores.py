@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.periods import Period
 from domain.policy import DEFAULT, Policy
+from plaintrail import sla_rules
 from plaintrail.output import print_json, print_table, write_csv
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_read_models
@@ -38,7 +39,8 @@ def compute(settings: Settings, period: Period, policy: Policy, units: bool = Fa
     store = open_read_models(settings)
     try:
         catch_up(settings, store=store, progress=sys.stderr.isatty())
-        found, corrections = scores.entries(store, period, policy, settings.tz, now or datetime.now(UTC))
+        found, corrections = scores.entries(store, period, policy, settings.tz, now or datetime.now(UTC),
+                                            sla_rules.load())
         if units:
             return scores.unit_rows(found, store), corrections
         return scores.person_rows(found, corrections, queries.people(store)), corrections

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
+from plaintrail import sla_rules
 from plaintrail.output import print_json, print_table
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_log
@@ -32,7 +33,7 @@ def parse_moment(text: str, settings: Settings) -> datetime:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     as_of = parse_moment(args.as_of, settings) if args.as_of else None
-    doc = timeline(open_log(settings), args.complaint_id, settings.tz, as_of=as_of)
+    doc = timeline(open_log(settings), args.complaint_id, settings.tz, as_of=as_of, rules=sla_rules.load())
     if args.json:
         print_json(doc)
         return 0
@@ -41,5 +42,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     rows = [dict(e, correction="annulled by " + e["annulled_by"] if e["annulled_by"] else "") for e in doc["events"]]
     print_table(rows, ["at", "recorded_at", "action", "actor", "action_id", "correction"])
     print()
-    print_table(doc["sla"], ["regime", "deadline", "met_at", "verdict"])
+    print_table(doc["sla"], ["regime", "unit", "deadline", "met_at", "verdict"])
     return 0

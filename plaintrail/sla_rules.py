@@ -1,0 +1,33 @@
+"""Load the SLA rules and holiday calendars from `plaintrail/policies/` (or PLAINTRAIL_SLA_RULES)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from domain.calendar import Calendar
+from domain.sla import SlaRules
+
+POLICIES = Path(__file__).resolve().parent / "policies"
+
+
+@lru_cache(maxsize=8)
+def load(path: Path | None = None) -> SlaRules:
+    path = path or Path(os.environ.get("PLAINTRAIL_SLA_RULES") or POLICIES / "sla.toml")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    calendars = data.get("calendars", {})
+
+    def calendar(name: str) -> Calendar:
+        file = path.parent / calendars[name] if name in calendars else None
+        if file is None:
+            return Calendar(name)
+        return Calendar.parse(name, tomllib.loads(file.read_text(encoding="utf-8")))
+
+    cbirc = data.get("cbirc", {})
+    unit = cbirc.get("unit", "calendar")
+    if unit not in ("calendar", "business"):
+        raise ValueError(f"{path}: cbirc.unit must be 'calendar' or 'business', not {unit!r}")
+    return SlaRules(cbirc_days=int(cbirc.get("days", 15)), cbirc_max_days=int(cbirc.get("max_days", 60)),
+                    cbirc_unit=unit, bank_calendar=calendar("bank"), uk_calendar=calendar("uk"))
