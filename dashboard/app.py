@@ -8,12 +8,14 @@ from __future__ import annotations
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from dashboard import data, redblack, timeline
+from dashboard import data, redblack, scores, sla, timeline
 from plaintrail import users
 
 PAGES = {
     "leaderboard": (redblack.page, "Red/black list 红黑榜", "🏆"),
     "timeline": (timeline.page, "Complaint timeline", "🔎"),
+    "scores": (scores.page, "Assessment scores", "🧾"),
+    "sla": (sla.page, "SLA monitor", "⏱️"),
 }
 
 

@@ -5,13 +5,14 @@ Rows about units outside a branch user's subtree never leave this module, whiche
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from domain.application import ComplaintLog
 from domain.periods import Period
+from domain.policy import Policy
 from domain.sla import SlaRules
-from projections import queries
+from projections import queries, scores, sla_report
 from projections.access import AccessDenied, Viewer
 from projections.leaderboard import board
 from projections.store import ReadModelStore
@@ -57,3 +58,20 @@ class ScopedReader:
         outlets = [u for u, d in self.chart.units.items()
                    if d.get("kind") == "outlet" and (u == unit or unit in self.chart.ancestors(u))]
         return queries.indicator_trend(self.store, outlets)
+
+    def scores(self, period: Period, policy: Policy, units: bool = False, now: datetime | None = None,
+               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Person (or outlet) rows and corrections; a branch user gets only entries of its own outlets."""
+        self.viewer.require("scores")
+        found, corrections = scores.entries(self.store, period, policy, self.tz, now or datetime.now(UTC), self.rules)
+        found = [e for e in found if self.viewer.sees_unit(e.detail.get("outlet") or e.subject, self.chart)]
+        corrections = [c for c in corrections if self.viewer.sees_unit(c["outlet"], self.chart)]
+        if units:
+            return scores.unit_rows(found, self.store), corrections
+        return scores.person_rows(found, corrections, queries.people(self.store)), corrections
+
+    def sla(self, period: Period, level: str, now: datetime | None = None,
+            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        self.viewer.require("sla")
+        rows, watch = sla_report.summary(self.store, period, level, self.tz, now or datetime.now(UTC), self.rules)
+        return self.viewer.units(rows, self.chart), self.viewer.units(watch, self.chart, key="outlet")

@@ -57,3 +57,20 @@ def test_roles_open_only_their_pages(settings: Settings) -> None:
     assert reader(settings, Viewer("a", "audit")).timeline("C-2024-0001")["events"]
     with pytest.raises(ValueError):
         Viewer("b", "branch")  # a branch user without a unit is a configuration error
+
+
+def test_scores_and_sla_are_scoped_too(settings: Settings) -> None:
+    from domain.policy import Policy
+
+    quarter = Period.parse("2024Q1")
+    xuhui = reader(settings, Viewer("x", "branch", "SH-XH"))
+    everyone = reader(settings, Viewer("m", "management"))
+    people_all = {r["person"] for r in everyone.scores(quarter, Policy.load())[0]}
+    people_xh = {r["person"] for r in xuhui.scores(quarter, Policy.load())[0]}
+    assert "P-H1B" in people_all and "P-H1B" not in people_xh  # O-001's head: Pudong's business
+    units = {r["unit"] for r in xuhui.scores(quarter, Policy.load(), units=True)[0]}
+    assert units and units <= {"O-003", "O-004"}
+    rows, watch = xuhui.sla(quarter, "outlet")
+    assert {r["unit"] for r in rows} <= {"O-003", "O-004"} and all(w["outlet"] in {"O-003", "O-004"} for w in watch)
+    with pytest.raises(AccessDenied):
+        reader(settings, Viewer("a", "audit")).scores(quarter, Policy.load())

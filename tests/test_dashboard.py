@@ -76,3 +76,13 @@ def test_auditor_opens_a_timeline_and_the_view_is_recorded(home: Path, monkeypat
     log = open_log(Settings(home=home))
     views = [n for n in log.recorder.select_notifications(1, 10_000) if n.topic.endswith("Access.Recorded")]
     assert any(b"C-2024-0002" in n.state and b"auditor" in n.state for n in views)
+
+
+def test_hr_sees_scores_with_their_evidence(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "hr", "plaintrail-hr")
+    assert "Assessment scores" in texts(at)
+    summary = at.dataframe[0].value
+    fined = dict(zip(summary["person"], summary["fines_cny"], strict=True))
+    assert fined["P-H1B"] == "2500.00"  # head of O-001 when C-2024-0001 was received; regulator tier
+    assert any("P-H1B" in e.label for e in at.expander)
+

@@ -1,0 +1,32 @@
+"""SLA monitor: complaints at risk now, breaches by unit and regime."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from domain.periods import Period
+from projections.leaderboard import LEVELS
+
+
+def page() -> None:
+    st.title("SLA monitor 时效")
+    periods = data.periods()
+    options = periods["month"] + periods["quarter"]
+    if not options:
+        st.info("No complaints recorded yet.")
+        return
+    left, right = st.columns(2)
+    choice = left.selectbox("Received in", options) or options[0]
+    level = right.selectbox("By", LEVELS) or "outlet"
+    rows, watch = data.reader().sla(Period.parse(choice), level)
+    st.subheader(f"Open complaints to watch ({len(watch)})")
+    st.dataframe(pd.DataFrame(watch), hide_index=True)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return
+    st.subheader("Breaches by regime")
+    st.bar_chart(frame.groupby("regime")[["on_time", "breached"]].sum())
+    st.subheader("By unit and regime")
+    st.dataframe(frame, hide_index=True)
