@@ -15,12 +15,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo bank: ~470 outlets and a year of complaints, loaded through the contract's commands, then the
+# dashboard on 127.0.0.1 (Ctrl-C stops it). DEMO_PORT=8502 make demo for another port.
+DEMO_PORT ?= 8501
 demo: $(STAMP)
 	rm -rf $(HOME_DIR)
-	$(BIN)/plaintrail --home $(HOME_DIR) org load examples/bank.yaml
-	-$(BIN)/plaintrail --home $(HOME_DIR) import examples/actions.jsonl
-	$(BIN)/plaintrail --home $(HOME_DIR) timeline C-2024-0001
-	$(BIN)/plaintrail --home $(HOME_DIR) timeline C-2024-0002
+	$(BIN)/plaintrail demo-data --seed 1 --outlets 470 --months 12 --out $(HOME_DIR)/data
+	$(BIN)/plaintrail --home $(HOME_DIR) org load $(HOME_DIR)/data/bank.yaml
+	$(BIN)/plaintrail --home $(HOME_DIR) import $(HOME_DIR)/data/actions.jsonl
+	$(BIN)/plaintrail --home $(HOME_DIR) leaderboard --period 2024Q4 --level sub_branch --size 3
+	$(BIN)/plaintrail --home $(HOME_DIR) users demo
+	@echo "Log in as manager / plaintrail-manager (also: pudong, auditor, hr, admin; password plaintrail-<user>)"
+	$(BIN)/plaintrail --home $(HOME_DIR) dashboard --port $(DEMO_PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from domain.errors import DomainError
 from plaintrail.settings import Settings
 
-COMMANDS = ["org", "import_", "timeline", "leaderboard", "rebuild", "users", "dashboard", "scores", "sla"]
+COMMANDS = ["org", "import_", "timeline", "leaderboard", "rebuild", "users", "dashboard", "scores", "sla", "demo_data"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,14 +34,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env(args.home)
     try:
         return int(args.func(args, settings) or 0)
-    except (DomainError, LookupError, ValueError, OSError) as error:
-        print(f"plaintrail {args.command}: {error}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # the reader went away (`| head`): not an error of ours
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (DomainError, LookupError, ValueError, OSError) as error:
+        print(f"plaintrail {args.command}: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted: every batch saved so far is kept; rerun to record the rest", file=sys.stderr)
         return 130

@@ -16,7 +16,7 @@ from projections.access import ROLES, Viewer
 
 DEMO_USERS = (  # (user, password, role, unit): printed by `make demo` and in the README
     ("manager", "plaintrail-manager", "management", None),
-    ("pudong", "plaintrail-pudong", "branch", "SB-01"),
+    ("pudong", "plaintrail-pudong", "branch", None),
     ("auditor", "plaintrail-auditor", "audit", None),
     ("hr", "plaintrail-hr", "hr", None),
     ("admin", "plaintrail-admin", "admin", None),
