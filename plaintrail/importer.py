@@ -121,7 +121,8 @@ def import_file(log: ComplaintLog, path: Path, fmt: str, home: Path, progress: b
             total=size, unit="B", unit_scale=True, disable=not progress, desc=f"import {path.name}") as bar:
 
         def advance(_: int) -> None:
-            bar.update(stream.tell() - bar.n)
+            if not stream.closed:
+                bar.update(stream.tell() - bar.n)
 
         try:
             return import_rows(log, reader(stream), rejects, on_batch=advance, batch_size=batch_size)

@@ -32,9 +32,21 @@ def _decode(raw: bytes) -> tuple[str, str | None]:
         return raw.decode("utf-8", errors="replace"), f"not valid UTF-8 (byte {error.start})"
 
 
+def _lines(stream: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """(line, too_long) with memory bounded by MAX_LINE_BYTES: the rest of an oversized line is skipped
+    in chunks, never held whole (a 100 MB line costs a megabyte)."""
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            yield raw, True
+        else:
+            yield raw, False
+
+
 def read_jsonl(stream: IO[bytes]) -> Iterator[Row]:
-    for number, raw in enumerate(stream, start=1):
-        if len(raw) > MAX_LINE_BYTES:
+    for number, (raw, too_long) in enumerate(_lines(stream), start=1):
+        if too_long or len(raw) > MAX_LINE_BYTES:
             yield Row(number, raw[:200].decode("utf-8", "replace") + "...",
                       error=f"line is longer than {MAX_LINE_BYTES} bytes")
             continue
@@ -60,7 +72,13 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Row]:
 def read_csv(stream: IO[bytes]) -> Iterator[Row]:
     """CSV with the contract's column names; empty cells mean 'not given'."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text)
+    try:
+        yield from _csv_rows(csv.reader(text))
+    finally:
+        text.detach()  # the caller owns the file: closing the wrapper must not close it
+
+
+def _csv_rows(reader: Any) -> Iterator[Row]:
     try:
         header = next(reader)
     except StopIteration:

@@ -1,0 +1,132 @@
+"""Bad input gets a clear reason and loses nothing: every case of the contract's `import`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plaintrail.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BANK = ROOT / "examples" / "bank.yaml"
+
+
+def received(n: int, outlet: str = "O-001", **extra: Any) -> dict[str, Any]:
+    return {"action_id": f"R-{n}", "complaint_id": f"C-{n}", "action": "received",
+            "at": "2024-03-05T09:00:00+08:00", "outlet": outlet, "channel": "hotline", "via": "direct", **extra}
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "org", "load", str(BANK)]) == 0
+    return home
+
+
+def run_import(home: Path, file: Path, *extra: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    code = main(["--home", str(home), "import", str(file), "--json", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def rejects(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(report["rejects_file"]).read_text(encoding="utf-8").splitlines()]
+
+
+def test_each_bad_line_is_rejected_with_its_line_and_reason_and_the_rest_is_kept(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = [
+        json.dumps(received(1)),                                              # 1 fine
+        '{"action_id": "X", "complaint_id": ',                                # 2 malformed JSON
+        json.dumps(received(3, at="2024-03-05T09:00:00")),                    # 3 no offset
+        json.dumps(dict(received(4), action="teleported")),                   # 4 unknown action
+        json.dumps(received(5, outlet="O-999")),                              # 5 unknown outlet
+        json.dumps({"action_id": "H-6", "complaint_id": "C-6", "action": "handled", "outcome": "resolved",
+                    "at": "2024-03-05T10:00:00+08:00"}),                      # 6 handled before received
+        json.dumps({"action_id": "K-1", "complaint_id": "C-1", "action": "compensated", "amount": "-5",
+                    "at": "2024-03-05T10:00:00+08:00"}),                      # 7 negative amount
+        json.dumps(dict(received(8), via="telepathy")),                       # 8 unknown enum value
+        json.dumps(dict(received(9), shoe_size=43)),                          # 9 unknown field
+        json.dumps(received(1)),                                              # 10 duplicate, same content
+        json.dumps(dict(received(1), channel="app")),                         # 11 same id, other content
+        "[1, 2, 3]",                                                          # 12 not an object
+        json.dumps({"action_id": "CB", "complaint_id": "C-1", "action": "callback", "satisfied": True,
+                    "at": "2024-03-05T10:00:00+08:00"}),                      # 13 callback before closed
+        json.dumps(received(14)),                                             # 14 fine
+    ]
+    file = tmp_path / "actions.jsonl"
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, report = run_import(home, file, capsys=capsys)
+    assert code == 1 and set(report) == {"accepted", "duplicates", "rejected", "rejects_file"}
+    assert (report["accepted"], report["duplicates"], report["rejected"]) == (2, 1, 11)
+    by_line = {r["line"]: r for r in rejects(report)}
+    assert set(by_line) == {2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13}
+    assert "JSON" in by_line[2]["reason"] and by_line[2]["raw"] == lines[1]
+    assert "offset" in by_line[3]["reason"] or "timezone" in by_line[3]["reason"]
+    assert "teleported" in by_line[4]["reason"] and "received" in by_line[4]["reason"]  # names the known ones
+    assert "O-999" in by_line[5]["reason"]
+    assert all(w in by_line[6]["reason"] for w in ("C-6", "handled")), by_line[6]["reason"]
+    assert "amount" in by_line[7]["reason"] and "via" in by_line[8]["reason"] and "shoe_size" in by_line[9]["reason"]
+    assert "R-1" in by_line[11]["reason"]
+    assert all(w in by_line[13]["reason"] for w in ("C-1", "callback", "open")), by_line[13]["reason"]
+    code, again = run_import(home, file, capsys=capsys)  # a re-import is a no-op for what was recorded
+    assert (again["accepted"], again["duplicates"], again["rejected"]) == (0, 3, 11)
+
+
+def test_empty_file_is_not_an_error(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert main(["--home", str(home), "import", str(empty)]) == 0
+    assert "empty" in capsys.readouterr().err
+
+
+def test_unreadable_file_exits_2(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--home", str(home), "import", str(tmp_path / "missing.jsonl")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_non_utf8_lines_are_rejected_and_good_lines_kept(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "mixed.jsonl"
+    file.write_bytes(json.dumps(received(1)).encode() + b"\n" + '{"action_id": "網"}'.encode("big5") + b"\n"
+                     + json.dumps(received(2), ensure_ascii=False).encode("utf-8") + b"\n")
+    code, report = run_import(home, file, capsys=capsys)
+    assert (code, report["accepted"], report["rejected"]) == (1, 2, 1)
+    assert "UTF-8" in rejects(report)[0]["reason"] and rejects(report)[0]["line"] == 2
+
+
+def test_csv_with_the_contract_columns(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "actions.csv"
+    file.write_text("action_id,complaint_id,action,at,outlet,channel,via,effective,decided_by,bank_caused\n"
+                    "A1,C-1,received,2024-03-05T09:00:00+08:00,O-001,hotline,pboc,,,\n"
+                    "A2,C-1,validated,2024-03-06T09:00:00+08:00,,,,true,pboc,true\n"
+                    "A3,C-1,validated,2024-03-06T09:00:00+08:00,,,,maybe,pboc,true\n", encoding="utf-8")
+    code, report = run_import(home, file, capsys=capsys)
+    assert (code, report["accepted"], report["rejected"]) == (1, 2, 1)
+    assert rejects(report)[0]["line"] == 4 and "effective" in rejects(report)[0]["reason"]
+
+
+def test_a_100_mb_file_streams_in_bounded_memory(home: Path, tmp_path: Path) -> None:
+    """Most of the 100 MB are oversized lines (rejected for their size); every valid line is recorded."""
+    file = tmp_path / "big.jsonl"
+    giant = b'{"pad": "' + b"x" * (20 * 1024 * 1024) + b'"}\n'
+    with file.open("wb") as out:
+        for n in range(5):
+            out.write(giant)
+            for k in range(200):
+                out.write(json.dumps(received(n * 1000 + k)).encode() + b"\n")
+    assert file.stat().st_size > 100 * 1024 * 1024
+    probe = (f"import json, resource, sys; from plaintrail.cli import main; "
+             f"code = main(['--home', {str(home)!r}, 'import', {str(file)!r}, '--json']); "
+             f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    report = json.loads(done.stdout)
+    assert done.returncode == 1 and (report["accepted"], report["rejected"]) == (1000, 5)
+    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+    assert peak_mb < 60 + 250, f"peak RSS {peak_mb:.0f} MB for a {file.stat().st_size >> 20} MB file"
+    assert peak_mb < file.stat().st_size / (1024 * 1024) * 3
