@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from plaintrail.importer import import_file
+from plaintrail.importer import BATCH_SIZE, import_file
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
 from plaintrail.sources import READERS, guess_format
@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("file", type=Path)
     parser.add_argument("--format", choices=sorted(READERS), help="default: from the file name (.csv or JSONL)")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                        help=f"actions saved per transaction (default {BATCH_SIZE})")
     parser.set_defaults(func=run)
 
 
@@ -31,7 +33,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise FileNotFoundError(f"no such file: {path}")
     fmt = args.format or guess_format(path)
     log = open_log(settings)
-    report = import_file(log, path, fmt, settings.home, progress=sys.stderr.isatty())
+    if args.batch_size < 1:
+        raise ValueError("--batch-size must be at least 1")
+    report = import_file(log, path, fmt, settings.home, progress=sys.stderr.isatty(), batch_size=args.batch_size)
     if not settings.kafka_bootstrap:  # embedded mode: the read models follow at once
         catch_up(settings, progress=sys.stderr.isatty(), log=log)
     if args.json:
