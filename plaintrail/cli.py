@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from domain.errors import DomainError
 from plaintrail.settings import Settings
 
-COMMANDS = ["org", "import_", "timeline", "leaderboard", "rebuild", "users", "dashboard", "scores", "sla", "demo_data"]
+COMMANDS = [  # modules in plaintrail/commands, in the order --help lists them
+    "org", "import_", "demo_data", "timeline", "leaderboard", "scores", "sla", "verify", "rebuild", "users",
+    "dashboard",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS complaint_facts (
@@ -45,16 +45,19 @@ TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles
           "readmodel_meta")
 
 
-class ReadModelStore:
-    """A connection to the read-model tables, with one transaction per folded batch."""
+class SqlStore:
+    """A connection to some SQL tables on SQLite or PostgreSQL, with explicit transactions."""
 
     def __init__(self, connection: Any, dialect: str) -> None:
         self.connection = connection
         self.dialect = dialect
         self.create()
 
+    def create(self) -> None:
+        """Make the tables this store needs (subclasses)."""
+
     @classmethod
-    def sqlite(cls, path: Path | str) -> ReadModelStore:
+    def sqlite(cls, path: Path | str) -> Self:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
@@ -63,7 +66,7 @@ class ReadModelStore:
         return cls(connection, "sqlite")
 
     @classmethod
-    def postgres(cls, url: str) -> ReadModelStore:
+    def postgres(cls, url: str) -> Self:
         import psycopg
 
         return cls(psycopg.connect(url, autocommit=True), "postgres")
@@ -102,6 +105,13 @@ class ReadModelStore:
         finally:
             cursor.close()
 
+    def close(self) -> None:
+        self.connection.close()
+
+
+class ReadModelStore(SqlStore):
+    """The read-model tables, with one transaction per folded batch and its tracking position."""
+
     def create(self) -> None:
         """Make the tables; a store written by another schema version is dropped first and refolded
         from the first event by the next catch-up (the events are the truth, read models are caches)."""
@@ -134,6 +144,3 @@ class ReadModelStore:
         rows = self.query("SELECT position FROM tracking WHERE projection = ? AND source = ? AND partition = ?",
                           (projection, source, partition))
         return int(rows[0][0]) if rows else None
-
-    def close(self) -> None:
-        self.connection.close()
