@@ -41,6 +41,7 @@ def _parse_instant(value: Any) -> datetime:
 Instant = Annotated[datetime, BeforeValidator(_parse_instant)]
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Text = Annotated[str, Field(max_length=4000)]
+SourceFacts = Annotated[dict[Annotated[str, Field(max_length=64)], Text], Field(max_length=32)]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False)]
 
 
@@ -54,7 +55,10 @@ class _Action(BaseModel):
 
     def fields(self) -> dict[str, Any]:
         """The action-specific fields, as the event will carry them."""
-        return self.model_dump(exclude={"action", "action_id", "complaint_id", "at", "actor"})
+        fields = self.model_dump(exclude={"action", "action_id", "complaint_id", "at", "actor"})
+        if fields.get("source", 0) is None:  # optional source facts appear only when given
+            del fields["source"]
+        return fields
 
 
 class Received(_Action):
@@ -65,6 +69,7 @@ class Received(_Action):
     kind: Kind = "complaint"
     category: Text = ""
     customer_ref: Id | None = None
+    source: SourceFacts | None = None  # facts an external system keeps (e.g. CFPB's "Timely response?")
 
 
 class Assigned(_Action):
@@ -91,6 +96,7 @@ class Withdrawn(_Action):
 class Closed(_Action):
     action: Literal["closed"]
     note: Text | None = None
+    source: SourceFacts | None = None
 
 
 class Handled(_Action):

@@ -58,7 +58,8 @@ class Complaint(Aggregate):
 
     @event("Received")
     def __init__(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, outlet: str,
-                 channel: str, via: str, kind: str, category: str, customer_ref: str | None) -> None:
+                 channel: str, via: str, kind: str, category: str, customer_ref: str | None,
+                 source: dict[str, str] | None = None) -> None:
         self.complaint_id = complaint_id
         self.received_outlet = outlet
         self.channel, self.via, self.kind = channel, via, kind
@@ -70,7 +71,7 @@ class Complaint(Aggregate):
         self.steps: list[str] = []  # action ids that moved the state, in order
         self.annulled: set[str] = set()
         fields = {"outlet": outlet, "channel": channel, "via": via, "kind": kind, "category": category,
-                  "customer_ref": customer_ref}
+                  "customer_ref": customer_ref, **({"source": source} if source else {})}
         self._fold(action_id, "received", at, actor, fields)
 
     # -- the one entry point for recording an action ------------------------------------------
@@ -147,8 +148,8 @@ class Complaint(Aggregate):
 
     @event("Closed")
     def close(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
-              note: str | None = None) -> None:
-        self._fold(action_id, "closed", at, actor, {"note": note})
+              note: str | None = None, source: dict[str, str] | None = None) -> None:
+        self._fold(action_id, "closed", at, actor, {"note": note, **({"source": source} if source else {})})
 
     @event("CalledBack")
     def call_back(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, satisfied: bool) -> None:
