@@ -21,7 +21,7 @@ from domain.access_log import Access
 from domain.actions import Action, Assigned, Received
 from domain.complaint import Complaint, complaint_uuid, record_new
 from domain.errors import DomainError, UnknownUnit
-from domain.organisation import ORGANISATION_ID, Organisation, OrganisationSpec
+from domain.organisation import ORGANISATION_ID, Organisation, OrganisationSpec, UnitSpec
 
 
 @dataclass
@@ -73,6 +73,15 @@ class ComplaintLog(Application):
         changes = org.adopt(spec)
         self.save(org)
         return changes
+
+    def extend_organisation(self, units: list[UnitSpec]) -> int:
+        """Register units an importer needs (parents first); units already known are left as they are."""
+        self._org = None
+        org = self.organisation()
+        added = org.extend(units)
+        if added:
+            self.save(org)
+        return added
 
     # -- access log --------------------------------------------------------------------------
 

@@ -139,6 +139,18 @@ class Organisation(Aggregate):
                 self.revoke_role(term["person"], term["role"], term["unit"], term["start"])
         return len(self.pending_events) - before
 
+    def extend(self, units: list[UnitSpec]) -> int:
+        """Add units an importer needs (companies, locations, teams) without touching anything else."""
+        before = len(self.pending_events)
+        for unit in units:
+            if unit.parent is not None and unit.parent not in self.units:
+                raise InvalidOrganisation(f"unit {unit.id}: parent {unit.parent} is not registered")
+            data: dict[str, Any] = {"unit": unit.id, "name": unit.name, "kind": unit.kind,
+                                    "parent": unit.parent, "customers": unit.customers}
+            if unit.id not in self.units:
+                self.register_unit(**data)
+        return len(self.pending_events) - before
+
     @event("UnitRegistered")
     def register_unit(self, unit: str, name: str, kind: str, parent: str | None, customers: int | None) -> None:
         self.units[unit] = {"unit": unit, "name": name, "kind": kind, "parent": parent, "customers": customers}

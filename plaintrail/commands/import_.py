@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from plaintrail import integrity
+from plaintrail.formats import formats, import_external
 from plaintrail.importer import BATCH_SIZE, import_file
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
@@ -21,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "is a no-op), and write each rejected line with its number and reason to a rejects file. "
         "Exit status: 0 all recorded, 1 some lines rejected, 2 the file could not be read.")
     parser.add_argument("file", type=Path)
-    parser.add_argument("--format", choices=sorted(READERS), help="default: from the file name (.csv or JSONL)")
+    parser.add_argument("--format", choices=[*sorted(READERS), *sorted(formats())],
+                        help="jsonl or csv (the contract's actions; default from the file name), or a real-data "
+                        "export: cfpb, servicenow, bpic2013 (gzip allowed); see docs/importers.md")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                         help=f"actions saved per transaction (default {BATCH_SIZE})")
@@ -36,7 +39,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     log = open_log(settings)
     if args.batch_size < 1:
         raise ValueError("--batch-size must be at least 1")
-    report = import_file(log, path, fmt, settings.home, progress=sys.stderr.isatty(), batch_size=args.batch_size)
+    progress = sys.stderr.isatty()
+    if fmt in READERS:
+        report = import_file(log, path, fmt, settings.home, progress=progress, batch_size=args.batch_size)
+    else:
+        report = import_external(log, path, fmt, settings.home, progress=progress, batch_size=args.batch_size)
     if not settings.kafka_bootstrap:  # embedded mode: the read models follow at once
         catch_up(settings, progress=sys.stderr.isatty(), log=log)
     if report.accepted:
