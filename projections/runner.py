@@ -37,6 +37,7 @@ class Projector:
         self.tz = tz
         self.cache: dict[str, ComplaintFacts] = {}
         self.cache_size = cache_size
+        self.redeliveries = False  # True where the transport may deliver an event twice (Kafka)
 
     def fold(self, envelopes: Sequence[Envelope], source: str, partition: int, position: int,
              after: int | None) -> int:
@@ -54,16 +55,14 @@ class Projector:
             if e.complaint_id is not None and e.event_type.startswith("Complaint."):
                 first.setdefault(e.complaint_id, e.version)
         ids = set(first)
-        self._load([i for i, v in first.items() if v > 1 and i not in self.cache])  # new ones have no row
+        # A complaint first seen at version 1 has no row yet, unless the transport can deliver twice.
+        self._load([i for i, v in first.items() if (v > 1 or self.redeliveries) and i not in self.cache])
         deltas = complaints.IndicatorDeltas()
         before = {i: complaints.contribution(self.cache[i], self.tz) for i in ids if i in self.cache}
-        org_statements: list[tuple[str, tuple[Any, ...]]] = []
+        org_events = [e for e in envelopes if e.event_type.startswith("Organisation.")]
         applied = 0
         for envelope in envelopes:
-            if envelope.event_type.startswith("Organisation."):
-                org_statements.extend(org.statements(envelope))
-                applied += 1
-            elif envelope.complaint_id is not None:
+            if envelope.complaint_id is not None and envelope.event_type.startswith("Complaint."):
                 applied += self._apply(envelope)
         facts_rows = []
         for complaint_id in sorted(ids):
@@ -76,6 +75,8 @@ class Projector:
             facts_rows.append(complaints.facts_row(facts, self.tz))
         with self.store.transaction() as cursor:
             self._check_position(cursor, source, partition, after)
+            org_statements, fresh = self._organisation(cursor, org_events)
+            applied += fresh
             for statement, group in groupby(org_statements, key=lambda pair: pair[0]):
                 self.store.executemany(cursor, statement, [params for _, params in group])
             if org_statements:
@@ -89,6 +90,19 @@ class Projector:
         if len(self.cache) > self.cache_size:  # keep what this batch touched: those are the live ones
             self.cache = {i: self.cache[i] for i in ids if i in self.cache}
         return applied
+
+    def _organisation(self, cursor: Any, events: list[Envelope]) -> tuple[list[tuple[str, tuple[Any, ...]]], int]:
+        """The SQL of the organisation events not folded yet (a redelivered one must not undo a later one)."""
+        if not events:
+            return [], 0
+        row = self.store.execute(cursor, "SELECT value FROM readmodel_meta WHERE key = 'organisation_version'"
+                                 ).fetchone()
+        done = int(row[0]) if row else 0
+        fresh = [e for e in events if e.version > done]
+        if fresh:
+            self.store.execute(cursor, "INSERT INTO readmodel_meta (key, value) VALUES ('organisation_version', ?) "
+                               "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(fresh[-1].version),))
+        return [statement for e in fresh for statement in org.statements(e)], len(fresh)
 
     def _apply(self, envelope: Envelope) -> int:
         assert envelope.complaint_id is not None
