@@ -40,8 +40,13 @@ start() {
     install
     libs="$dist/package/kafka/libs/*"
     local zk_port kafka_port
-    zk_port=$(free_port)
-    kafka_port=$(free_port)
+    if [[ -f "$dir/ports" ]]; then  # a restart keeps its address: clients and the stored offsets stay valid
+        read -r zk_port kafka_port < "$dir/ports"
+    else
+        zk_port=$(free_port)
+        kafka_port=$(free_port)
+        echo "$zk_port $kafka_port" > "$dir/ports"
+    fi
     cat > "$dir/zk.properties" <<EOF
 dataDir=$dir/zookeeper
 clientPort=$zk_port

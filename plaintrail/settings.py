@@ -18,6 +18,7 @@ class Settings:
     kafka_bootstrap: str | None = None
     timezone: str = DEFAULT_TIMEZONE
     kafka_api_version: str = "0.9"
+    kafka_topic_prefix: str = ""  # several banks or environments on one cluster: "bankA." -> "bankA.complaint-events"
 
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
@@ -27,6 +28,7 @@ class Settings:
             kafka_bootstrap=os.environ.get("PLAINTRAIL_KAFKA_BOOTSTRAP") or None,
             timezone=os.environ.get("PLAINTRAIL_TIMEZONE") or DEFAULT_TIMEZONE,
             kafka_api_version=os.environ.get("PLAINTRAIL_KAFKA_API_VERSION") or "0.9",
+            kafka_topic_prefix=os.environ.get("PLAINTRAIL_KAFKA_TOPIC_PREFIX") or "",
         )
 
     @property

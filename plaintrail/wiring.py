@@ -22,8 +22,12 @@ def open_read_models(settings: Settings) -> ReadModelStore:
 
 
 def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | None = None,
-             store: ReadModelStore | None = None) -> int:
-    """Bring the read models up to the last recorded event (embedded mode); returns events folded."""
+             store: ReadModelStore | None = None, force: bool = False) -> int:
+    """Bring the read models up to the last recorded event (embedded mode); returns events folded.
+
+    In Kafka mode the workers keep the read models and this does nothing, unless forced (rebuild)."""
+    if settings.kafka_bootstrap and not force:
+        return 0
     own_store = store is None
     store = store or open_read_models(settings)
     try:

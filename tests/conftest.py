@@ -53,3 +53,35 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "postgres":
         return Settings(home=tmp_path, database_url=request.getfixturevalue("postgres_url"))
     return Settings(home=tmp_path)
+
+
+KAFKA = ROOT / "infra" / "kafka.sh"
+
+
+class Broker:
+    """The session's Kafka broker, with restart for fault tests."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.bootstrap = self.start()
+
+    def start(self) -> str:
+        done = subprocess.run([str(KAFKA), "start", self.folder], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            pytest.fail(f"Kafka did not start: {done.stderr.strip()[-2000:]}")
+        return done.stdout.strip().splitlines()[-1]
+
+    def stop(self) -> None:
+        subprocess.run([str(KAFKA), "stop", self.folder], capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[Broker]:
+    """ZooKeeper + Kafka 0.9 on 127.0.0.1 (infra/kafka.sh), stopped by PID at the end; failing, not skipping."""
+    folder = tempfile.mkdtemp(prefix="plaintrail-kafka-")
+    broker = Broker(folder)
+    try:
+        yield broker
+    finally:
+        broker.stop()
+        shutil.rmtree(folder, ignore_errors=True)

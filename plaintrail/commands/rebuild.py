@@ -24,7 +24,7 @@ def rebuild(settings: Settings, progress: bool = False) -> int:
     store = open_read_models(settings)
     try:
         store.drop()
-        return catch_up(settings, progress=progress, store=store)
+        return catch_up(settings, progress=progress, store=store, force=True)
     finally:
         store.close()
 

@@ -1,0 +1,69 @@
+"""Kafka clients built from settings: topic names, the API version (0.9 here, newer in production)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from plaintrail.settings import Settings
+
+EVENTS = "complaint-events"
+ACTIONS = "complaint-actions"
+ACTIONS_DLQ = "complaint-actions.dlq"
+EVENTS_DLQ = "complaint-events.dlq"
+
+
+@dataclass(frozen=True)
+class Topics:
+    events: str = EVENTS
+    actions: str = ACTIONS
+    events_dlq: str = EVENTS_DLQ
+    actions_dlq: str = ACTIONS_DLQ
+
+    @classmethod
+    def of(cls, settings: Settings) -> Topics:
+        p = settings.kafka_topic_prefix
+        return cls(p + EVENTS, p + ACTIONS, p + EVENTS_DLQ, p + ACTIONS_DLQ)
+
+
+DEFAULT_TOPICS = Topics()
+
+
+def api_version(settings: Settings) -> tuple[int, ...]:
+    return tuple(int(part) for part in settings.kafka_api_version.split("."))
+
+
+def common(settings: Settings) -> dict[str, Any]:
+    if not settings.kafka_bootstrap:
+        raise ValueError("Kafka mode needs PLAINTRAIL_KAFKA_BOOTSTRAP (e.g. 127.0.0.1:9092; `plaintrail kafka up`)")
+    return {"bootstrap_servers": settings.kafka_bootstrap.split(","), "api_version": api_version(settings)}
+
+
+def producer(settings: Settings) -> Any:
+    from kafka import KafkaProducer
+
+    # acks=all and one request in flight: what is acknowledged is stored, in the order sent.
+    return KafkaProducer(acks="all", retries=5, max_in_flight_requests_per_connection=1, linger_ms=5,
+                         batch_size=256 * 1024, **common(settings))
+
+
+def consumer(settings: Settings, group: str, **extra: Any) -> Any:
+    from kafka import KafkaConsumer
+
+    return KafkaConsumer(group_id=group, enable_auto_commit=False, auto_offset_reset="earliest",
+                         session_timeout_ms=10_000, max_poll_records=5_000, **common(settings), **extra)
+
+
+class Stop:
+    """Set on SIGTERM or SIGINT: loops finish their batch, save their position and exit cleanly."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: self.event.set())
+            signal.signal(signal.SIGINT, lambda *_: self.event.set())
+
+    def __bool__(self) -> bool:
+        return self.event.is_set()
