@@ -137,15 +137,20 @@ def verify(settings: Settings, seals_file: Path | None = None, progress: bool = 
     key = seal_key(settings)
     problems: list[dict[str, Any]] = []
     head, checked, seen, previous_id = integrity.GENESIS, 0, set(), 0
+    linked = sorted(int(n) for n in links)
+    cursor = 0  # into `linked`: every linked id below the current event must have been seen
     total = log.recorder.max_notification_id() or 0
     with tqdm(total=total, unit="event", disable=not progress, desc="verifying") as bar:
         for note in notifications(log):
             head = _link(head, note)
             checked += 1
             seen.add(note.id)
-            missing = [n for n in links if previous_id < int(n) < note.id]
-            if missing and not problems:
-                problems.append(_problem("deleted", min(missing), None))
+            while cursor < len(linked) and linked[cursor] < note.id:
+                if linked[cursor] > previous_id and not problems:
+                    problems.append(_problem("deleted", linked[cursor], None))
+                cursor += 1
+            if cursor < len(linked) and linked[cursor] == note.id:
+                cursor += 1
             stored = links.get(note.id)
             if stored is None and note.id <= max(links, default=0) and not problems:
                 problems.append(_problem("inserted", note.id, note))
