@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from consumers.kafka_io import DEFAULT_TOPICS, Stop, Topics
-from consumers.workers import dead_letter
+from consumers.workers import caught_up, commit, dead_letter
 from domain.actions import InvalidAction, parse_action
 from domain.application import ComplaintLog
 
@@ -43,7 +43,7 @@ class Intake:
                 dead_letter(self.producer, self.topics.actions_dlq, by_number[n], reason)
                 self.dead += 1
         if messages:
-            self.consumer.commit()
+            commit(self.consumer)
         return len(messages)
 
     def run(self, once: bool = False, stop: Stop | None = None) -> dict[str, int]:
@@ -52,6 +52,6 @@ class Intake:
         while not stop:
             taken = self.poll_once()
             idle = idle + 1 if taken == 0 else 0
-            if once and idle >= 2 and self.consumer.assignment():
+            if once and idle >= 2 and caught_up(self.consumer, self.topics.actions):
                 break
         return {"accepted": self.accepted, "duplicates": self.duplicates, "dead_lettered": self.dead}

@@ -10,6 +10,7 @@ envelope goes to `complaint-events.dlq` with the reason, and the worker carries 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections import defaultdict
 from datetime import tzinfo
@@ -87,7 +88,7 @@ class Worker:
             except PositionMoved:
                 self.seek(tp)  # another worker of the group got there first (a rebalance)
         if taken:
-            self.consumer.commit()
+            commit(self.consumer)
         return taken
 
     def run(self, once: bool = False, stop: Stop | None = None) -> int:
@@ -97,9 +98,31 @@ class Worker:
         while not stop:
             taken = self.poll_once()
             idle = idle + 1 if taken == 0 else 0
-            if once and idle >= 2 and self.consumer.assignment():
+            if once and idle >= 2 and caught_up(self.consumer, self.topic):
                 break
         return self.folded
+
+
+def caught_up(consumer: Any, topic: str) -> bool:
+    """Every partition of the topic is ours and read to its end (for `--once`: the only worker of its group)."""
+    assigned = consumer.assignment()
+    partitions = consumer.partitions_for_topic(topic) or set()
+    if not assigned or {tp.partition for tp in assigned} != partitions:
+        return False
+    for tp in assigned:
+        high = consumer.highwater(tp)
+        if high is not None and consumer.position(tp) < high:
+            return False
+    return True
+
+
+def commit(consumer: Any) -> None:
+    """Tell Kafka how far the group got. Only a courtesy: the truth is the offset stored with the read models
+    (or, for intake, the action ids), so a commit refused during a rebalance is harmless and skipped."""
+    from kafka.errors import CommitFailedError, KafkaError
+
+    with contextlib.suppress(CommitFailedError, KafkaError):
+        consumer.commit()
 
 
 def partition_positions(store: ReadModelStore, projection: str = PROJECTION, topic: str = EVENTS) -> dict[int, int]:
