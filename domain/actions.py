@@ -41,6 +41,7 @@ def _parse_instant(value: Any) -> datetime:
 Instant = Annotated[datetime, BeforeValidator(_parse_instant)]
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Text = Annotated[str, Field(max_length=4000)]
+PersonalFields = Annotated[dict[Annotated[str, Field(max_length=64)], Text], Field(max_length=16)]
 SourceFacts = Annotated[dict[Annotated[str, Field(max_length=64)], Text], Field(max_length=32)]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False)]
 
@@ -56,8 +57,9 @@ class _Action(BaseModel):
     def fields(self) -> dict[str, Any]:
         """The action-specific fields, as the event will carry them."""
         fields = self.model_dump(exclude={"action", "action_id", "complaint_id", "at", "actor"})
-        if fields.get("source", 0) is None:  # optional source facts appear only when given
-            del fields["source"]
+        for optional in ("source", "personal"):  # optional facts appear only when given
+            if fields.get(optional, 0) is None:
+                del fields[optional]
         return fields
 
 
@@ -70,6 +72,7 @@ class Received(_Action):
     category: Text = ""
     customer_ref: Id | None = None
     source: SourceFacts | None = None  # facts an external system keeps (e.g. CFPB's "Timely response?")
+    personal: PersonalFields | None = None  # name, phone, ID number...: sealed per customer before recording
 
 
 class Assigned(_Action):

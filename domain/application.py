@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -42,6 +42,14 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+class PersonalData(Protocol):
+    """Where personal fields are sealed (a key store kept apart from the events)."""
+
+    def seal(self, customer_ref: str, personal: dict[str, str]) -> dict[str, Any]: ...
+
+    def open(self, sealed: dict[str, Any]) -> dict[str, str]: ...
+
+
 class ComplaintLog(Application):
     name = "plaintrail"
 
@@ -49,8 +57,10 @@ class ComplaintLog(Application):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    def __init__(self, env: dict[str, str] | None = None, cache_size: int = 50_000) -> None:
+    def __init__(self, env: dict[str, str] | None = None, cache_size: int = 50_000,
+                 vault: PersonalData | None = None) -> None:
         super().__init__(env)
+        self.vault = vault
         self._cache: OrderedDict[UUID, Complaint] = OrderedDict()
         self._cache_size = cache_size
         self._assume_new = True  # until a save proves a complaint taken for new was recorded before
@@ -96,15 +106,31 @@ class ComplaintLog(Application):
 
     def record(self, numbered: Iterable[tuple[int, Action]]) -> BatchOutcome:
         """Record a batch of validated actions, each tagged with its source line number."""
-        batch = list(numbered)
+        batch, refused = self._seal_personal(list(numbered))
         try:
-            return self._decide(batch)
+            outcome = self._decide(batch)
         except IntegrityError:
             # Another writer got there first, or a complaint taken for new had been recorded before (a
             # re-import): forget what we cached, look every complaint up from now on, decide again.
             self._cache.clear()
             self._assume_new = False
-            return self._decide(batch)
+            outcome = self._decide(batch)
+        outcome.rejected.extend(refused)
+        return outcome
+
+    def _seal_personal(self, batch: list[tuple[int, Action]]) -> tuple[list[tuple[int, Action]], list[tuple[int, str]]]:
+        """Personal fields never reach the event store in clear: each is sealed under its customer's key."""
+        kept, refused = [], []
+        for line, action in batch:
+            if isinstance(action, Received) and action.personal:
+                if self.vault is None or not action.customer_ref:
+                    refused.append((line, f"complaint {action.complaint_id}: personal fields need "
+                                    + ("a customer_ref (keys are per customer)" if self.vault else "a key vault")))
+                    continue
+                sealed = self.vault.seal(action.customer_ref, action.personal)
+                action = action.model_copy(update={"personal": sealed})
+            kept.append((line, action))
+        return kept, refused
 
     def _decide(self, batch: list[tuple[int, Action]]) -> BatchOutcome:
         outcome = BatchOutcome()

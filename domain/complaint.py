@@ -42,7 +42,9 @@ def complaint_uuid(complaint_id: str) -> UUID:
 
 def fingerprint(action: str, at: datetime, actor: str | None, fields: dict[str, Any]) -> str:
     """A digest of what an action says, to tell a harmless re-import from a reused action_id."""
-    canonical = json.dumps([action, at.isoformat(), actor, fields], sort_keys=True, default=str)
+    # Personal fields are stored sealed (encrypted afresh each time): identity rests on everything else.
+    plain = {k: v for k, v in fields.items() if k != "personal"}
+    canonical = json.dumps([action, at.isoformat(), actor, plain], sort_keys=True, default=str)
     return hashlib.blake2b(canonical.encode(), digest_size=12).hexdigest()
 
 
@@ -59,7 +61,7 @@ class Complaint(Aggregate):
     @event("Received")
     def __init__(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, outlet: str,
                  channel: str, via: str, kind: str, category: str, customer_ref: str | None,
-                 source: dict[str, str] | None = None) -> None:
+                 source: dict[str, str] | None = None, personal: dict[str, Any] | None = None) -> None:
         self.complaint_id = complaint_id
         self.received_outlet = outlet
         self.channel, self.via, self.kind = channel, via, kind
@@ -71,7 +73,8 @@ class Complaint(Aggregate):
         self.steps: list[str] = []  # action ids that moved the state, in order
         self.annulled: set[str] = set()
         fields = {"outlet": outlet, "channel": channel, "via": via, "kind": kind, "category": category,
-                  "customer_ref": customer_ref, **({"source": source} if source else {})}
+                  "customer_ref": customer_ref, **({"source": source} if source else {}),
+                  **({"personal": personal} if personal else {})}
         self._fold(action_id, "received", at, actor, fields)
 
     # -- the one entry point for recording an action ------------------------------------------

@@ -11,7 +11,9 @@ from projections.store import ReadModelStore
 
 def open_log(settings: Settings) -> ComplaintLog:
     """The event store application, on SQLite under `home` or on PostgreSQL when configured."""
-    return ComplaintLog(env=settings.event_store_env())
+    from plaintrail.vault import open_vault
+
+    return ComplaintLog(env=settings.event_store_env(), vault=open_vault(settings))
 
 
 def open_read_models(settings: Settings) -> ReadModelStore:

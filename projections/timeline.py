@@ -58,6 +58,9 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
             "annulled_by": annulled_by.get(action_id),
             "late": entry["late"],
         })
+        if "personal" in rows[-1]:  # readable while the customer's key exists; "erased" once forgotten
+            sealed = rows[-1]["personal"]
+            rows[-1]["personal"] = log.vault.open(sealed) if log.vault else dict.fromkeys(sealed["fields"], "sealed")
     rows.sort(key=lambda r: (datetime.fromisoformat(r["at"]), r["version"]))
     moment = now or as_of or datetime.now(tz)
     return {
