@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import data
 from domain.periods import Period
+from plaintrail.output import spreadsheet_safe
 from projections.leaderboard import LEVELS
 
 LABELS = {"outlet": "Outlets 网点", "sub_branch": "Sub-branches 支行", "branch": "Branches 分行"}
@@ -46,7 +47,7 @@ def page() -> None:
     black.dataframe(frame[frame["list"] == "black"][SHOWN], hide_index=True)
     with st.expander("Every unit, with the previous period", expanded=False):
         st.dataframe(frame, hide_index=True)
-    st.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button("Download CSV", frame.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"red-black-{level}-{period}.csv", mime="text/csv")
     trend(frame)
     drill_down(period, level, size)

@@ -13,6 +13,7 @@ from dashboard import data
 from domain.periods import Period
 from domain.policy import DEFAULT, InvalidPolicy, Policy
 from plaintrail.commands.scores import flat
+from plaintrail.output import spreadsheet_safe
 from projections.scores import diff
 
 
@@ -47,14 +48,14 @@ def page() -> None:
 
 
 def exports(lines: list[dict[str, Any]], summary: pd.DataFrame, period: Period, who: str) -> None:
-    frame = pd.DataFrame(lines)
+    frame = pd.DataFrame(lines).map(spreadsheet_safe)
     csv_col, xlsx_col = st.columns(2)
     if csv_col.download_button("Download entries (CSV)", frame.to_csv(index=False).encode("utf-8-sig"),
                                file_name=f"scores-{who}-{period}.csv", mime="text/csv"):
         data.record_access("scores.export", str(period), {"format": "csv", "who": who})
     book = io.BytesIO()
     with pd.ExcelWriter(book, engine="openpyxl") as writer:
-        summary.to_excel(writer, sheet_name="scores", index=False)
+        summary.map(spreadsheet_safe).to_excel(writer, sheet_name="scores", index=False)
         frame.to_excel(writer, sheet_name="entries", index=False)
     if xlsx_col.download_button("Download workbook (Excel)", book.getvalue(), file_name=f"scores-{who}-{period}.xlsx",
                                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):

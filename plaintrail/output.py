@@ -32,10 +32,27 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell a spreadsheet would run as a formula (`=cmd|...`, `+`, `-`, `@`) is kept as text."""
+    if isinstance(value, list | tuple):
+        value = " ".join(map(str, value))
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(value):
+        return "'" + value
+    return value
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def write_csv(rows: Sequence[dict[str, Any]], target: str) -> None:
     """Rows as CSV for a spreadsheet ('-' is stdout); UTF-8 with a BOM so Excel reads Chinese names."""
     with nullcontext(sys.stdout) if target == "-" else open(target, "w", newline="", encoding="utf-8-sig") as out:
         if rows:
             writer = csv.DictWriter(out, fieldnames=list(rows[0]), extrasaction="ignore")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)

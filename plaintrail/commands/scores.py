@@ -11,7 +11,7 @@ from typing import Any
 from domain.periods import Period
 from domain.policy import DEFAULT, Policy
 from plaintrail import sla_rules
-from plaintrail.output import print_json, print_table, write_csv
+from plaintrail.output import print_json, print_table, spreadsheet_safe, write_csv
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_read_models
 from projections import queries, scores
@@ -96,22 +96,6 @@ def write_xlsx(path: Path, rows: list[dict[str, Any]], lines: list[dict[str, Any
         if data:
             sheet.append(list(data[0]))
             for row in data:
-                sheet.append([_cell(v) for v in row.values()])
+                sheet.append([spreadsheet_safe(v) for v in row.values()])
     book.save(path)
 
-
-def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, list):
-        value = " ".join(map(str, value))
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _number(value):
-        return "'" + value
-    return value
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
