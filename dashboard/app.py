@@ -12,10 +12,10 @@ from dashboard import data, redblack, scores, sla, timeline
 from plaintrail import users
 
 PAGES = {
-    "leaderboard": (redblack.page, "Red/black list 红黑榜", "🏆"),
-    "timeline": (timeline.page, "Complaint timeline", "🔎"),
-    "scores": (scores.page, "Assessment scores", "🧾"),
-    "sla": (sla.page, "SLA monitor", "⏱️"),
+    "leaderboard": (redblack.page, "Red/black list 红黑榜", ":material/leaderboard:"),
+    "timeline": (timeline.page, "Complaint timeline", ":material/manage_search:"),
+    "scores": (scores.page, "Assessment scores", ":material/payments:"),
+    "sla": (sla.page, "SLA monitor", ":material/timer:"),
 }
 
 
@@ -42,7 +42,7 @@ def login() -> bool:
 
 
 def main() -> None:
-    st.set_page_config(page_title="plaintrail", page_icon="📋", layout="wide")
+    st.set_page_config(page_title="plaintrail", page_icon=":material/fact_check:", layout="wide")
     if not login():
         return
     viewer = st.session_state["viewer"]

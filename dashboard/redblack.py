@@ -41,9 +41,9 @@ def page() -> None:
     st.caption(f"{len(rows)} {LABELS[level].split()[0].lower()} · {period} compared with {period.previous} · "
                "ordered by regulator-transferred, its rate, the complaint rate, complaints (ascending)")
     red, black = st.columns(2)
-    red.subheader("🟥 Red list 红榜")
+    red.subheader(":red[Red list 红榜]")
     red.dataframe(frame[frame["list"] == "red"][SHOWN], hide_index=True)
-    black.subheader("⬛ Black list 黑榜")
+    black.subheader("Black list 黑榜")
     black.dataframe(frame[frame["list"] == "black"][SHOWN], hide_index=True)
     with st.expander("Every unit, with the previous period", expanded=False):
         st.dataframe(frame, hide_index=True)
