@@ -8,14 +8,14 @@ from __future__ import annotations
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from dashboard import data, redblack, scores, sla, timeline
+from dashboard import data
 from plaintrail import users
 
-PAGES = {
-    "leaderboard": (redblack.page, "Red/black list 红黑榜", ":material/leaderboard:"),
-    "timeline": (timeline.page, "Complaint timeline", ":material/manage_search:"),
-    "scores": (scores.page, "Assessment scores", ":material/payments:"),
-    "sla": (sla.page, "SLA monitor", ":material/timer:"),
+PAGES = {  # page name -> (script under views/, title, icon)
+    "leaderboard": ("views/redblack.py", "Red/black list 红黑榜", ":material/leaderboard:"),
+    "timeline": ("views/timeline.py", "Complaint timeline", ":material/manage_search:"),
+    "scores": ("views/scores.py", "Assessment scores", ":material/payments:"),
+    "sla": ("views/sla.py", "SLA monitor", ":material/timer:"),
 }
 
 
@@ -46,8 +46,8 @@ def main() -> None:
     if not login():
         return
     viewer = st.session_state["viewer"]
-    pages = [st.Page(fn, title=title, icon=icon, url_path=name)
-             for name, (fn, title, icon) in PAGES.items() if viewer.may_open(name)]
+    pages = [st.Page(script, title=title, icon=icon, url_path=name)
+             for name, (script, title, icon) in PAGES.items() if viewer.may_open(name)]
     if not pages:
         st.info("Your role has no page yet.")
         return

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from plaintrail.integrity import verify
 from projections.access import AccessDenied
 from projections.timeline import ComplaintNotFound
 
@@ -54,3 +55,20 @@ def show(complaint_id: str, as_of: datetime | None) -> None:
         st.dataframe(events, hide_index=True)
     st.subheader("SLA verdicts")
     st.dataframe(pd.DataFrame(doc["sla"]), hide_index=True)
+    integrity()
+
+
+def integrity() -> None:
+    """The whole record's tamper check (hash chain and seals), on demand: it reads every event."""
+    st.subheader("Integrity of the record")
+    if not st.button("Verify the record now", key="verify"):
+        st.caption("Recomputes the hash chain over every recorded event and checks the seals (plaintrail verify).")
+        return
+    report = verify(data.settings())
+    data.record_access("record.verify", "all", {"ok": report["ok"]})
+    if report["ok"]:
+        st.success(f"Intact: {report['events_checked']:,} events and {report['seals_checked']} seals checked.")
+    else:
+        broken = report["first_broken"]
+        st.error(f"ALTERED: {broken['kind']} at event {broken['notification_id']}"
+                 f" (complaint {broken.get('complaint_id')}, {broken.get('event_type')}).")

@@ -86,3 +86,41 @@ def test_hr_sees_scores_with_their_evidence(home: Path, monkeypatch: pytest.Monk
     assert fined["P-H1B"] == "2500.00"  # head of O-001 when C-2024-0001 was received; regulator tier
     assert any("P-H1B" in e.label for e in at.expander)
 
+
+
+def test_sla_monitor_for_management(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "manager", "plaintrail-manager")
+    at.switch_page("views/sla.py").run()
+    assert not at.exception, at.exception
+    assert "SLA monitor" in texts(at)
+    units = set()
+    for frame in at.dataframe:
+        units |= set(frame.value.get("unit", []))
+    assert {"O-001", "O-003"} <= units
+
+
+def test_branch_user_sees_only_its_subtree_on_every_page(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "pudong", "plaintrail-pudong")  # scoped to SH-XH: O-003 and O-004
+    for page in ("views/sla.py", "views/scores.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        for frame in at.dataframe:
+            for column in ("unit", "outlet"):
+                assert set(frame.value.get(column, [])) <= {"O-003", "O-004"}, (page, column)
+    at.switch_page("views/timeline.py").run()
+    at.text_input(key="search").input("C-2024-0001").run()  # Pudong's complaint: not found for Xuhui
+    assert not at.dataframe and any("No complaint you may see" in w.value for w in at.warning)
+
+
+def test_hr_cannot_open_the_timeline(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "hr", "plaintrail-hr")
+    with pytest.raises(ValueError, match="Known pages: .*scores.py'\\]"):  # hr's navigation holds scores only
+        at.switch_page("views/timeline.py")
+
+
+def test_auditor_verifies_the_record_from_the_timeline(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "auditor", "plaintrail-auditor")
+    at.text_input(key="search").input("C-2024-0001").run()
+    at.button(key="verify").click().run()
+    assert not at.exception, at.exception
+    assert any("Intact" in s.value for s in at.success)
