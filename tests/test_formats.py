@@ -85,7 +85,7 @@ def test_servicenow_timelines_follow_the_raw_state_sequence(tmp_path: Path, caps
                 raw.setdefault(r["number"], []).append("Awaiting" if state.startswith("Awaiting") else state)
     assert report["accepted"] > 9_000 and report["rejected"] == 0
     log = open_log(Settings(home=tmp_path))
-    for number in sorted(raw)[::10]:  # every tenth incident
+    for number in sorted(raw):  # every incident of the prefix
         expected = ["New"]  # the first row, whatever its state, is also the complaint's receipt
         for state in collapse(raw[number]):
             if state == "New":
