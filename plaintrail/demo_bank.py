@@ -100,15 +100,24 @@ class Story:
         self.t += self.rng.uniform(low, high) * min(self.outlet.quality, 4.0)
 
 
-def story(rng: random.Random, number: int, outlet: Outlet, received: float, year: int) -> Story:
+def story(rng: random.Random, number: int, outlet: Outlet, received: float, year: int,
+          recent: list[tuple[str, str]], others: list[str]) -> Story:
     s = Story(rng, f"C-{year}-{number:06d}", outlet, received)
+    if recent and rng.random() < 0.04:  # the same customer comes back about the same thing (重复投诉)
+        customer, category = rng.choice(recent[-200:])
+    else:
+        customer = f"CUST-{rng.randrange(10**8):08d}"
+        category = rng.choices(*zip(*CATEGORIES, strict=True))[0]
+        recent.append((customer, category))
     via = rng.choices(("direct", "hq", "pboc", "nfra"), (84, 8, 5 * outlet.quality, 3 * outlet.quality))[0]
     kind = "work_order" if via == "hq" and rng.random() < 0.5 else "complaint"
     s.add("received", s.handler, outlet=outlet.id, channel=rng.choices(*zip(*CHANNELS, strict=True))[0], via=via,
-          kind=kind, category=rng.choices(*zip(*CATEGORIES, strict=True))[0],
-          customer_ref=f"CUST-{rng.randrange(10**8):08d}")
+          kind=kind, category=category, customer_ref=customer)
     s.wait(0.05 * HOUR, 2 * HOUR)
-    s.add("assigned", s.head, assignee=s.handler)
+    if rng.random() < 0.03:  # handed to another unit: the first responder passes it on (首问负责)
+        s.add("assigned", s.head, assignee=s.handler, outlet=rng.choice(others))
+    else:
+        s.add("assigned", s.head, assignee=s.handler)
     s.wait(0.1 * HOUR, 3 * HOUR)
     s.add("contacted", s.handler, note="called the customer")
     if rng.random() < 0.04 * outlet.quality:
@@ -133,8 +142,9 @@ def story(rng: random.Random, number: int, outlet: Outlet, received: float, year
     s.wait(0.2 * HOUR, DAY)
     s.add("closed", s.handler)
     validate(s, via, kind)
-    s.wait(DAY, 4 * DAY)
-    s.add("callback", s.handler, satisfied=rng.random() < 0.9 / min(outlet.quality, 1.5))
+    if rng.random() < 0.97 / max(outlet.quality, 1.0):  # a poor outlet forgets some callbacks (回访)
+        s.wait(DAY, 4 * DAY)
+        s.add("callback", s.handler, satisfied=rng.random() < 0.9 / min(outlet.quality, 1.5))
     return s
 
 
@@ -166,10 +176,13 @@ def actions(outlets: list[Outlet], seed: int, year: int, months: int, per_outlet
     received = sorted(start + rng.uniform(0, span) for _ in range(count))
     pending: list[tuple[float, int, dict[str, Any]]] = []
     order = 0
+    recent: list[tuple[str, str]] = []
+    ids = [o.id for o in outlets]
     for number, moment in enumerate(received, start=1):
         while pending and pending[0][0] <= moment:
             yield heapq.heappop(pending)[2]
-        for arrives, data in story(rng, number, rng.choices(outlets, weights)[0], moment, year).actions:
+        chosen = rng.choices(outlets, weights)[0]
+        for arrives, data in story(rng, number, chosen, moment, year, recent, ids).actions:
             heapq.heappush(pending, (arrives, order, data))
             order += 1
     while pending:
