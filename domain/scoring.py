@@ -6,8 +6,9 @@ can trace each yuan and each point back to the record.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import date, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -108,3 +109,16 @@ def correction(facts: ComplaintFacts, tz: tzinfo, start: Any, end: Any) -> list[
                     "annulled_action": target["action"], "reason": entry["fields"].get("reason"),
                     "at": entry["at"].astimezone(tz).isoformat()})
     return out
+
+
+def overdue_entries(issues: Iterable[dict[str, Any]], first: date, last: date, points: int) -> list[Entry]:
+    """Ledger items due in [first, last] and not closed by their due date cost their unit points."""
+    found = []
+    for issue in issues:
+        for item in issue["items"].values():
+            late = item["closed_at"] is None or item["closed_at"].date() > item["due"]
+            if item["unit"] and first <= item["due"] <= last and late:
+                found.append(Entry(item["unit"], "outlet.hot_issue_overdue", "hot_issues", None, Decimal("0"),
+                                   points, (), {"hot_issue": issue["issue_id"], "item": item["item_id"],
+                                                "title": item["title"], "due": item["due"].isoformat()}))
+    return found

@@ -134,3 +134,8 @@ def find_complaints(store: ReadModelStore, by: str, text: str, limit: int = 200)
 def facts_with_annulments(store: ReadModelStore) -> Iterator[ComplaintFacts]:
     """Complaints with at least one correction: where the scores' corrections are looked for."""
     return _facts(store, "annulments > 0", [])
+
+
+def all_facts(store: ReadModelStore) -> Iterator[ComplaintFacts]:
+    """Every complaint's facts (for detectors that scan the whole history, such as hot issues)."""
+    return _facts(store, "1 = 1", [])

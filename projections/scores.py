@@ -8,7 +8,8 @@ models and a policy on demand, so a what-if under another policy never touches a
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, tzinfo
+from collections.abc import Iterable
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,8 @@ def quarters(period: Period) -> list[Period]:
 
 
 def entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, now: datetime,
-            rules: SlaRules | None = None) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
+            rules: SlaRules | None = None, hot_issues: Iterable[dict[str, Any]] = (), overdue_points: int = 0,
+            ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
     """Every entry of the period, and the corrections (annulments) that changed it."""
     chart = queries.org_chart(store)
     found: list[scoring.Entry] = []
@@ -44,8 +46,9 @@ def entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, n
         version = policy.on(quarter.start(tz).date())
         found.extend(scoring.no_complaints_entry(o["unit"], str(quarter), version)
                      for o in queries.outlets(store) if counts.get(o["unit"], (0, 0, 0, 0))[1] == 0)
-    corrections = []
     start, end = period.start(tz), period.end(tz)
+    found.extend(scoring.overdue_entries(hot_issues, start.date(), (end - timedelta(days=1)).date(), overdue_points))
+    corrections = []
     for facts in queries.facts_with_annulments(store):
         for item in scoring.correction(facts, tz, start, end):
             responsible = chart.responsible(facts.outlet, facts.received_at.astimezone(tz).date())

@@ -10,10 +10,10 @@ from typing import Any
 
 from domain.periods import Period
 from domain.policy import DEFAULT, Policy
-from plaintrail import sla_rules
+from plaintrail import hot, sla_rules
 from plaintrail.output import print_json, print_table, spreadsheet_safe, write_csv
 from plaintrail.settings import Settings
-from plaintrail.wiring import catch_up, open_read_models
+from plaintrail.wiring import catch_up, open_log, open_read_models
 from projections import queries, scores
 
 
@@ -39,8 +39,9 @@ def compute(settings: Settings, period: Period, policy: Policy, units: bool = Fa
     store = open_read_models(settings)
     try:
         catch_up(settings, store=store, progress=sys.stderr.isatty())
+        register = hot.register(open_log(settings))
         found, corrections = scores.entries(store, period, policy, settings.tz, now or datetime.now(UTC),
-                                            sla_rules.load())
+                                            sla_rules.load(), register.issues.values(), hot.rules().overdue_points)
         if units:
             return scores.unit_rows(found, store), corrections
         return scores.person_rows(found, corrections, queries.people(store)), corrections
