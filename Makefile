@@ -23,6 +23,7 @@ demo: $(STAMP)
 	$(BIN)/plaintrail demo-data --seed 1 --outlets 470 --months 12 --out $(HOME_DIR)/data
 	$(BIN)/plaintrail --home $(HOME_DIR) org load $(HOME_DIR)/data/bank.yaml
 	$(BIN)/plaintrail --home $(HOME_DIR) import $(HOME_DIR)/data/actions.jsonl
+	$(BIN)/plaintrail --home $(HOME_DIR) hot detect
 	$(BIN)/plaintrail --home $(HOME_DIR) leaderboard --period 2024Q4 --level sub_branch --size 3
 	$(BIN)/plaintrail --home $(HOME_DIR) users demo
 	@echo "Log in as manager / plaintrail-manager (also: pudong, auditor, hr, admin; password plaintrail-<user>)"

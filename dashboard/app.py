@@ -16,6 +16,7 @@ PAGES = {  # page name -> (script under views/, title, icon)
     "timeline": ("views/timeline.py", "Complaint timeline", ":material/manage_search:"),
     "scores": ("views/scores.py", "Assessment scores", ":material/payments:"),
     "sla": ("views/sla.py", "SLA monitor", ":material/timer:"),
+    "hot": ("views/hot.py", "Hot issues 热点问题", ":material/local_fire_department:"),
 }
 
 

@@ -74,8 +74,12 @@ def detect(settings: Settings, policy: HotIssueRules | None = None) -> list[str]
 
 
 def issues(settings: Settings) -> list[dict[str, Any]]:
-    hot = register(open_log(settings))
-    today = datetime.now(settings.tz).date()
+    return issues_of(open_log(settings), datetime.now(settings.tz).date())
+
+
+def issues_of(log: ComplaintLog, today: date) -> list[dict[str, Any]]:
+    """Every hot issue with its ledger, and how many items are open and overdue `today`."""
+    hot = register(log)
     rows = []
     for issue in hot.issues.values():
         items = list(issue["items"].values())

@@ -16,11 +16,11 @@ from domain.orgchart import OrgChart
 
 ROLES = ("management", "branch", "audit", "hr", "admin")
 PAGES = {
-    "management": ("leaderboard", "timeline", "scores", "sla"),
-    "branch": ("leaderboard", "timeline", "scores", "sla"),
-    "audit": ("timeline", "sla"),
+    "management": ("leaderboard", "timeline", "scores", "sla", "hot"),
+    "branch": ("leaderboard", "timeline", "scores", "sla", "hot"),
+    "audit": ("timeline", "sla", "hot"),
     "hr": ("scores",),
-    "admin": ("leaderboard", "timeline", "scores", "sla"),
+    "admin": ("leaderboard", "timeline", "scores", "sla", "hot"),
 }
 
 

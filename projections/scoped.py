@@ -75,3 +75,10 @@ class ScopedReader:
         self.viewer.require("sla")
         rows, watch = sla_report.summary(self.store, period, level, self.tz, now or datetime.now(UTC), self.rules)
         return self.viewer.units(rows, self.chart), self.viewer.units(watch, self.chart, key="outlet")
+
+    def hot_issues(self, issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Hot issues whose ledger unit the viewer may see (issues of the whole bank only bank-wide)."""
+        self.viewer.require("hot")
+        if self.viewer.role != "branch":
+            return issues
+        return [i for i in issues if i["unit"] is not None and self.viewer.sees_unit(i["unit"], self.chart)]

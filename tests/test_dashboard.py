@@ -124,3 +124,19 @@ def test_auditor_verifies_the_record_from_the_timeline(home: Path, monkeypatch: 
     at.button(key="verify").click().run()
     assert not at.exception, at.exception
     assert any("Intact" in s.value for s in at.success)
+
+
+def test_hot_issues_page_shows_ledgers(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from plaintrail import hot
+    from plaintrail.settings import Settings
+
+    hot.detect(Settings(home=home), hot.HotIssueRules(outlet_threshold=1, category_threshold=1000,
+                                                      ledger=(("root cause", 10),)))
+    at = logged_in(home, monkeypatch, "manager", "plaintrail-manager")
+    at.switch_page("views/hot.py").run()
+    assert not at.exception, at.exception
+    assert set(at.dataframe[0].value["subject"]) >= {"O-001", "O-003", "O-004"}
+    assert any("root cause" in set(frame.value.get("title", [])) for frame in at.dataframe)
+    branch = logged_in(home, monkeypatch, "pudong", "plaintrail-pudong")
+    branch.switch_page("views/hot.py").run()
+    assert set(branch.dataframe[0].value["subject"]) <= {"O-003", "O-004"}
