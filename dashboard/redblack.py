@@ -49,6 +49,8 @@ def page() -> None:
         st.dataframe(frame, hide_index=True)
     st.download_button("Download CSV", frame.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"red-black-{level}-{period}.csv", mime="text/csv")
+    with st.expander("Secondary indicators: callbacks 回访, satisfaction 满意度, mediation 调解, repeats, hand-overs"):
+        st.dataframe(pd.DataFrame(data.reader().secondary(period, level)), hide_index=True)
     trend(frame)
     drill_down(period, level, size)
     printable(frame, period, level)

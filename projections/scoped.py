@@ -12,7 +12,7 @@ from domain.application import ComplaintLog
 from domain.periods import Period
 from domain.policy import Policy
 from domain.sla import SlaRules
-from projections import queries, scores, sla_report
+from projections import queries, scores, secondary, sla_report
 from projections.access import AccessDenied, Viewer
 from projections.leaderboard import board
 from projections.store import ReadModelStore
@@ -82,3 +82,8 @@ class ScopedReader:
         if self.viewer.role != "branch":
             return issues
         return [i for i in issues if i["unit"] is not None and self.viewer.sees_unit(i["unit"], self.chart)]
+
+    def secondary(self, period: Period, level: str) -> list[dict[str, Any]]:
+        """Callback coverage, satisfaction, mediation, repeats and hand-overs of the units the viewer may see."""
+        self.viewer.require("leaderboard")
+        return self.viewer.units(secondary.indicators(self.store, period, level), self.chart)
