@@ -39,7 +39,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain projections consumers dashboard plaintrail tests bench
-	$(BIN)/mypy domain projections consumers plaintrail
+	$(BIN)/mypy domain projections consumers plaintrail dashboard bench
 
 clean:
 	rm -rf $(VENV) var

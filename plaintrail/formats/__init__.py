@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from domain.application import ComplaintLog
 from plaintrail.importer import ImportReport, Rejects, import_rows, rejects_path
+from plaintrail.sources import Row
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -69,3 +70,17 @@ def unit_id(prefix: str, name: str) -> str:
 
 def raw_line(record: dict[str, Any]) -> str:
     return ",".join(str(v) for v in record.values())
+
+
+def stateful_rows(records: Iterable[tuple[int, dict[str, str]]], step: Callable[[dict[str, Any], dict[str, str]],
+                  Iterable[dict[str, Any]]], source: str) -> Iterator[Row]:
+    """Rows of actions from a log where each source row moves one case: `step` keeps the cases' state."""
+    cases: dict[str, Any] = {}
+    for line, record in records:
+        raw = raw_line(record)
+        try:
+            found = list(step(cases, record))
+        except (KeyError, ValueError) as error:
+            yield Row(line, raw, error=f"cannot map this {source} row: {error}")
+            continue
+        yield from (Row(line, raw, data=a) for a in found)

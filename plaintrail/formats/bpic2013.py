@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.organisation import UnitSpec
-from plaintrail.formats import raw_line, unit_id
+from plaintrail.formats import stateful_rows, unit_id
 from plaintrail.sources import Row
 
 LEVELS = {"L1": 1, "L2": 2, "L3": 3}
@@ -65,16 +65,7 @@ def target(status: str, sub: str) -> str:
 
 
 def actions(records: Iterable[tuple[int, dict[str, str]]]) -> Iterator[Row]:
-    requests: dict[str, Request] = {}
-    for line, r in records:
-        raw = raw_line(r)
-        try:
-            found = list(step(requests, r))
-        except (KeyError, ValueError) as error:
-            yield Row(line, raw, error=f"cannot map this BPIC 2013 row: {error}")
-            continue
-        yield from (Row(line, raw, data=a) for a in found)
-
+    return stateful_rows(records, step, "BPIC 2013")
 
 def step(requests: dict[str, Request], r: dict[str, str]) -> Iterator[dict[str, Any]]:
     number, at = r["SR Number"], r["Change Date+Time"]

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.organisation import UnitSpec
-from plaintrail.formats import raw_line, unit_id
+from plaintrail.formats import stateful_rows, unit_id
 from plaintrail.sources import Row
 
 CHANNELS = {"phone": "hotline", "ivr": "hotline", "email": "email", "self service": "web", "direct opening": "outlet"}
@@ -72,16 +72,7 @@ class Incident:
 
 
 def actions(records: Iterable[tuple[int, dict[str, str]]]) -> Iterator[Row]:
-    open_incidents: dict[str, Incident] = {}
-    for line, r in records:
-        raw = raw_line(r)
-        try:
-            found = list(step(open_incidents, r))
-        except (KeyError, ValueError) as error:
-            yield Row(line, raw, error=f"cannot map this ServiceNow row: {error}")
-            continue
-        yield from (Row(line, raw, data=a) for a in found)
-
+    return stateful_rows(records, step, "ServiceNow")
 
 def step(incidents: dict[str, Incident], r: dict[str, str]) -> Iterator[dict[str, Any]]:
     raw_state = r["incident_state"]
