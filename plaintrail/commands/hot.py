@@ -21,6 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     listing = actions.add_parser("list", help="hot issues with their ledgers")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=run_list)
+    by_hand = actions.add_parser("open", help="open a hot issue by hand")
+    by_hand.add_argument("issue", help="its id, e.g. HI-2024-07")
+    by_hand.add_argument("--kind", choices=["category", "outlet", "product"], required=True)
+    by_hand.add_argument("--subject", required=True)
+    by_hand.add_argument("--executive", required=True, help="the owning executive (包案高管), a person id")
+    by_hand.add_argument("--unit", help="the unit that answers for its ledger")
+    by_hand.add_argument("--customers", default="", help="comma-separated customer refs (一户一册)")
+    by_hand.add_argument("--reason", default="opened by hand")
+    by_hand.set_defaults(func=run_open)
     add = actions.add_parser("add-item", help="add a ledger item")
     add.add_argument("issue")
     add.add_argument("item")
@@ -62,6 +71,12 @@ def _change(settings: Settings, change: str, *values: object) -> int:
     getattr(register, change)(*values)
     log.save(register)
     return 0
+
+
+def run_open(args: argparse.Namespace, settings: Settings) -> int:
+    customers = [c.strip() for c in args.customers.split(",") if c.strip()]
+    return _change(settings, "open", args.issue, args.kind, args.subject, datetime.now(settings.tz), args.executive,
+                   args.unit, customers, [], args.reason)
 
 
 def run_add(args: argparse.Namespace, settings: Settings) -> int:

@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         parser.add_argument("--once", action="store_true", help="process what is available, then exit")
         parser.add_argument("--json", action="store_true", help="print counts as JSON when done")
         if name == "worker":
-            parser.add_argument("--projection", default=PROJECTION, help=f"projection (default {PROJECTION})")
+            parser.add_argument("--projection", default=PROJECTION, choices=[PROJECTION],
+                                help=f"the projection, i.e. the consumer group and tracking key (default {PROJECTION})")
         parser.set_defaults(func={"relay": run_relay, "worker": run_worker, "intake": run_intake}[name])
 
 
