@@ -18,11 +18,17 @@ class OrgChart:
     units: dict[str, dict[str, Any]] = field(default_factory=dict)  # unit -> {unit, name, kind, parent, customers}
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> {person, role, unit, start, end}
 
+    _terms: dict[tuple[str, str], list[dict[str, Any]]] | None = field(default=None, init=False, repr=False,
+                                                                        compare=False)
+
     def holders(self, role: str, unit: str, on: date) -> list[str]:
         """Who held `role` at `unit` on day `on` (both ends of the term inclusive)."""
-        return sorted(r["person"] for r in self.roles.values()
-                      if r["role"] == role and r["unit"] == unit and r["start"] <= on
-                      and (r["end"] is None or on <= r["end"]))
+        if self._terms is None:  # indexed once per chart: a chart is a snapshot, built afresh after any change
+            self._terms = {}
+            for r in self.roles.values():
+                self._terms.setdefault((r["role"], r["unit"]), []).append(r)
+        return sorted(r["person"] for r in self._terms.get((role, unit), ())
+                      if r["start"] <= on and (r["end"] is None or on <= r["end"]))
 
     def ancestors(self, unit: str) -> list[str]:
         """The units above `unit`, nearest first."""
