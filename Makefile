@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOME_DIR ?= var/demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean bench
+.PHONY: demo test lint install clean bench bench-all
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ test: $(STAMP)
 BENCH_ARGS ?= --complaints 100000 --seed 1
 bench: $(STAMP)
 	$(BIN)/python -m bench.import_bench $(BENCH_ARGS)
+
+# Every benchmark (long: builds a 1M-event store once under var/bench and reuses it).
+bench-all: bench
+	$(BIN)/python -m bench.rebuild_bench --workdir var/bench/rebuild
+	$(BIN)/python -m bench.kafka_bench
+	$(BIN)/python -m bench.servicenow_bench
+	$(BIN)/python -m bench.dashboard_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain projections consumers dashboard plaintrail tests bench

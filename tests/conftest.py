@@ -11,8 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from plaintrail.settings import Settings
+
+# Property tests explore the same cases on every run: CI stays deterministic.
+hypothesis_settings.register_profile("plaintrail", derandomize=True, database=None)
+hypothesis_settings.load_profile("plaintrail")
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = ROOT / "infra" / "postgres.sh"
