@@ -1,7 +1,7 @@
 """Dashboard users: bcrypt-hashed passwords in HOME/users.yaml, in streamlit-authenticator's format.
 
 The file also carries each user's role and unit (the scope), and the cookie key, made at random
-when the file is first written. Hashing is streamlit-authenticator's own (bcrypt): no home-made crypto.
+when the file is first written. Hashing is bcrypt, as streamlit-authenticator checks it: no home-made crypto.
 """
 
 from __future__ import annotations
@@ -40,14 +40,15 @@ def load(home: Path) -> dict[str, Any]:
 
 
 def add(home: Path, user: str, password: str, role: str, unit: str | None = None, name: str = "") -> None:
-    import streamlit_authenticator as stauth
+    import bcrypt  # the hash streamlit-authenticator checks at login (its own Hasher is bcrypt too)
 
     Viewer(user, role, unit)  # validates role and unit
     if len(password) < 8:
         raise ValueError("a password needs at least 8 characters")
     config = load(home)
     config["credentials"]["usernames"][user] = {
-        "name": name or user, "email": f"{user}@plaintrail.invalid", "password": stauth.Hasher.hash(password),
+        "name": name or user, "email": f"{user}@plaintrail.invalid",
+        "password": bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode(),
         "roles": [role],
     }
     config["scopes"][user] = {"role": role, "unit": unit}
