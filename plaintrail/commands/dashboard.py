@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -29,4 +28,6 @@ def command(settings: Settings, port: int, address: str = "127.0.0.1") -> list[s
 def run(args: argparse.Namespace, settings: Settings) -> int:
     env = dict(os.environ, PLAINTRAIL_HOME=str(settings.home.resolve()))
     print(f"dashboard: http://{args.address}:{args.port}  (home {settings.home}; Ctrl-C stops it)", flush=True)
-    return subprocess.call(command(settings, args.port, args.address), env=env)
+    cmd = command(settings, args.port, args.address)
+    os.execve(cmd[0], cmd, env)  # become Streamlit: signals (Ctrl-C, SIGTERM) reach the server itself
+    return 0  # not reached
