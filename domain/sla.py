@@ -48,14 +48,27 @@ def _end(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time.max, tzinfo=tz)
 
 
-def _live(complaint: Complaint, *actions: str, after: datetime | None = None) -> list[datetime]:
-    return sorted(h["at"] for a, h in complaint.history.items()
-                  if h["action"] in actions and a not in complaint.annulled and (after is None or h["at"] >= after))
+Times = dict[str, list[datetime]]  # action -> when each live (not annulled) one happened, in time order
 
 
-def _first(complaint: Complaint, *actions: str, after: datetime | None = None) -> datetime | None:
-    times = _live(complaint, *actions, after=after)
-    return times[0] if times else None
+def _times(complaint: Complaint) -> Times:
+    times: Times = {}
+    for action_id, entry in complaint.history.items():
+        if action_id not in complaint.annulled:
+            times.setdefault(entry["action"], []).append(entry["at"])
+    for moments in times.values():
+        moments.sort()
+    return times
+
+
+def _live(times: Times, *actions: str, after: datetime | None = None) -> list[datetime]:
+    found = [t for a in actions for t in times.get(a, ()) if after is None or t >= after]
+    return sorted(found) if len(actions) > 1 else found
+
+
+def _first(times: Times, *actions: str, after: datetime | None = None) -> datetime | None:
+    found = _live(times, *actions, after=after)
+    return found[0] if found else None
 
 
 def _verdict(done: datetime | None, deadline: datetime, now: datetime, ended: datetime | None) -> str:
@@ -74,10 +87,10 @@ def _row(regime: str, rule: str, unit: str, deadline: datetime | None, done: dat
             "met_at": done.isoformat() if done else None, "verdict": verdict, **extra}
 
 
-def _paused(complaint: Complaint, start: datetime, now: datetime, tz: tzinfo) -> tuple[int, bool]:
+def _paused(times: Times, start: datetime, now: datetime, tz: tzinfo) -> tuple[int, bool]:
     """Whole days of external appraisal since `start` (they do not count), and whether one is running."""
-    starts = _live(complaint, "appraisal_started", after=start)
-    ends = _live(complaint, "appraisal_ended", after=start)
+    starts = _live(times, "appraisal_started", after=start)
+    ends = _live(times, "appraisal_ended", after=start)
     days, running = 0, False
     for begun in starts:
         finished = next((e for e in ends if e >= begun), None)
@@ -87,19 +100,19 @@ def _paused(complaint: Complaint, start: datetime, now: datetime, tz: tzinfo) ->
     return days, running
 
 
-def _cbirc(complaint: Complaint, start: datetime, now: datetime, tz: tzinfo, rules: SlaRules,
+def _cbirc(complaint: Complaint, times: Times, start: datetime, now: datetime, tz: tzinfo, rules: SlaRules,
            ended: datetime | None) -> dict[str, Any]:
     extensions = sum(int(h["fields"]["days"]) for a, h in complaint.history.items()
                      if h["action"] == "extended" and a not in complaint.annulled and h["at"] >= start)
     days = min(rules.cbirc_days + extensions, rules.cbirc_max_days)
-    paused_days, running = _paused(complaint, start, now, tz)
+    paused_days, running = _paused(times, start, now, tz)
     first_day = start.astimezone(tz).date()
     if rules.cbirc_unit == "business":
         last = rules.bank_calendar.add_business_days(first_day, days)
     else:
         last = first_day + timedelta(days=days)
     deadline = _end(last + timedelta(days=paused_days), tz)
-    answered = _first(complaint, *ANSWERS, after=start)
+    answered = _first(times, *ANSWERS, after=start)
     verdict = _verdict(answered, deadline, now, ended)
     if running and answered is None and verdict in ("open", "at_risk", "breached"):
         verdict = "paused"
@@ -112,20 +125,21 @@ def evaluate(complaint: Complaint, now: datetime, tz: tzinfo, rules: SlaRules | 
     """Every regime's verdict for one complaint as of `now`. A reopening restarts the clocks."""
     rules = rules or SlaRules()
     received = complaint.received_at
-    reopened = _live(complaint, "reopened")
+    times = _times(complaint)
+    reopened = _live(times, "reopened")
     start = reopened[-1] if reopened else received
-    ended = _first(complaint, "withdrawn", after=start)
-    answered = _first(complaint, *ANSWERS, after=start)
-    closed = _first(complaint, "closed", after=start)
+    ended = _first(times, "withdrawn", after=start)
+    answered = _first(times, *ANSWERS, after=start)
+    closed = _first(times, "closed", after=start)
     day0 = start.astimezone(tz).date()
     rows = []
 
     day_end = _end(received.astimezone(tz).date(), tz)
-    steps = [_first(complaint, step) for step in SAME_DAY_STEPS]
+    steps = [_first(times, step) for step in SAME_DAY_STEPS]
     last = None if any(s is None for s in steps) else max(s for s in steps if s is not None)
     rows.append(_row("same_day", "accept, assign, contact, handle and reply on the day received", "calendar",
                      day_end, last, _verdict(last, day_end, now, ended)))
-    rows.append(_cbirc(complaint, start, now, tz, rules, ended))
+    rows.append(_cbirc(complaint, times, start, now, tz, rules, ended))
 
     cfpb, cfpb_final = _end(day0 + timedelta(days=rules.cfpb_days), tz), _end(
         day0 + timedelta(days=rules.cfpb_final_days), tz)
@@ -139,7 +153,7 @@ def evaluate(complaint: Complaint, now: datetime, tz: tzinfo, rules: SlaRules | 
     rows.append(_row("fca", f"final response within {rules.fca_weeks} weeks", "calendar", fca, answered,
                      _verdict(answered, fca, now, ended)))
     summary = _end(uk.add_business_days(day0, rules.fca_summary_business_days), tz)
-    resolved = _first(complaint, "handled", after=start)
+    resolved = _first(times, "handled", after=start)
     quick = resolved is not None and resolved <= summary
     rows.append(_row("fca_summary", "resolved by the close of the 3rd business day after receipt: a summary "
                      "resolution communication suffices", "business", summary, resolved if quick else None,
