@@ -13,9 +13,13 @@ class TransitionRefused(DomainError):
         self.complaint_id, self.action, self.state = complaint_id, action, state
 
 
-class NotReceived(DomainError):
+class NotReceived(TransitionRefused):
+    """Any action but `received` for a complaint with no record yet (state 'new')."""
+
     def __init__(self, complaint_id: str, action: str) -> None:
-        super().__init__(f"complaint {complaint_id}: '{action}' before the complaint was received")
+        DomainError.__init__(self, f"complaint {complaint_id}: '{action}' is not allowed in state 'new': "
+                             "the complaint was not received yet")
+        self.complaint_id, self.action, self.state = complaint_id, action, "new"
 
 
 class ActionIdReused(DomainError):
