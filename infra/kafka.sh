@@ -99,10 +99,14 @@ EOF
 }
 
 topic() {
-    local dir=$1/kafka name=$2 partitions=${3:-6}
-    java -Xmx64m -Dlog4j.configuration=file:"$dir"/log4j.properties -cp "$dist/package/kafka/libs/*" \
-        kafka.admin.TopicCommand --zookeeper "$(cat "$dir/zk.address")" --create --if-not-exists \
-        --topic "$name" --partitions "$partitions" --replication-factor 1 >/dev/null 2>&1
+    local dir=$1/kafka name=$2 partitions=${3:-6} out
+    # 0.9's TopicCommand has no --if-not-exists: an existing topic is fine, anything else is an error.
+    out=$(java -Xmx64m -Dlog4j.configuration=file:"$dir"/log4j.properties -cp "$dist/package/kafka/libs/*" \
+        kafka.admin.TopicCommand --zookeeper "$(cat "$dir/zk.address")" --create \
+        --topic "$name" --partitions "$partitions" --replication-factor 1 2>&1) && return 0
+    grep -q "already exists" <<< "$out" && return 0
+    echo "$out" | grep -v "^\s*at " >&2
+    return 1
 }
 
 stop_pid() {

@@ -175,3 +175,23 @@ def test_poison_messages_go_to_dead_letters_and_intake_carries_on(tmp_path: Path
     reasons = sorted(json.loads(m.value)["reason"] for m in letters)
     assert len(reasons) == 3 and any("JSON" in r for r in reasons) and any("channel" in r for r in reasons)
     assert any("callback" in r and "K-1" in r for r in reasons)
+
+
+def test_kafka_up_creates_the_topics_and_down_stops_it(tmp_path: Path) -> None:
+    from kafka import KafkaConsumer
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLAINTRAIL_")}
+    cli = [sys.executable, "-m", "plaintrail.cli", "--home", str(tmp_path)]
+    try:
+        up = subprocess.run([*cli, "kafka", "up", "--partitions", "6"], env=env, capture_output=True, text=True,
+                            timeout=300)
+        assert up.returncode == 0, up.stderr
+        bootstrap = up.stdout.strip().splitlines()[-1].split("=", 1)[1]
+        assert subprocess.run([*cli, "kafka", "status"], env=env, capture_output=True).returncode == 0
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=(0, 9))
+        assert consumer.partitions_for_topic("complaint-events") == set(range(6))
+        assert consumer.partitions_for_topic("complaint-actions.dlq") == {0}
+        consumer.close()
+    finally:
+        subprocess.run([*cli, "kafka", "down"], env=env, capture_output=True, timeout=120)
+    assert subprocess.run([*cli, "kafka", "status"], env=env, capture_output=True).returncode == 1

@@ -1,0 +1,110 @@
+"""Kafka mode scaling: one worker against three of one consumer group on a 6-partition topic.
+
+    python -m bench.kafka_scale_bench [--outlets 200 --per-outlet 50]
+
+The relay publishes a generated bank's events once; then (1) one worker and (3) three workers (separate
+processes) fold them into fresh read models, timed until every partition's offset is stored. The read
+models of both runs must equal the embedded mode's. Prints the throughput of each and the ratio 3/1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from consumers import kafka_io
+from consumers.relay import RelayPosition, relay
+from domain.organisation import OrganisationSpec
+from plaintrail.demo_bank import write
+from plaintrail.importer import import_file
+from plaintrail.settings import Settings
+from plaintrail.wiring import open_log
+from projections.store import ReadModelStore
+
+SCRIPT = Path(__file__).resolve().parents[1] / "infra" / "kafka.sh"
+
+
+def snapshot(path: Path) -> list[object]:
+    store = ReadModelStore.sqlite(path)
+    try:
+        return [store.query("SELECT complaint_id, facts FROM complaint_facts ORDER BY complaint_id"),
+                store.query("SELECT * FROM indicators ORDER BY unit, period")]
+    finally:
+        store.close()
+
+
+def fold_with(workers: int, home: Path, settings: Settings, total: int) -> float:
+    """Seconds for `workers` processes of one group to fold every published event into `home`'s read models."""
+    home.mkdir(parents=True)
+    shutil.copy(settings.home / "events.sqlite", home / "events.sqlite")  # the org and names; folds come from Kafka
+    env = dict(os.environ, PLAINTRAIL_HOME=str(home), PLAINTRAIL_KAFKA_BOOTSTRAP=settings.kafka_bootstrap or "",
+               PLAINTRAIL_KAFKA_TOPIC_PREFIX=settings.kafka_topic_prefix)
+    started = time.perf_counter()
+    running = [subprocess.Popen([sys.executable, "-m", "plaintrail.cli", "worker"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+    store = ReadModelStore.sqlite(home / "readmodels.sqlite")
+    try:
+        while True:
+            rows = store.query("SELECT SUM(position + 1) FROM tracking WHERE source LIKE ?", ("%complaint-events",))
+            if rows and rows[0][0] is not None and int(rows[0][0]) >= total:
+                break
+            time.sleep(0.05)
+        took = time.perf_counter() - started
+    finally:
+        store.close()
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        for process in running:
+            process.wait(timeout=60)
+    return took
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.kafka_scale_bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--outlets", type=int, default=200)
+    parser.add_argument("--per-outlet", type=float, default=50)
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="plaintrail-kscale-"))
+    bootstrap = subprocess.run([str(SCRIPT), "start", str(work)], check=True, capture_output=True,
+                               text=True).stdout.strip().splitlines()[-1]
+    try:
+        settings = Settings(home=work / "home", kafka_bootstrap=bootstrap, kafka_topic_prefix="scale.")
+        subprocess.run([str(SCRIPT), "topic", str(work), "scale.complaint-events", "6"], check=True)
+        org, actions, _ = write(work / "data", seed=3, outlets=args.outlets, per_outlet=args.per_outlet)
+        log = open_log(settings)
+        log.load_organisation(OrganisationSpec.parse(yaml.safe_load(org.read_text(encoding="utf-8"))))
+        import_file(log, actions, "jsonl", settings.home)
+        producer = kafka_io.producer(settings)
+        total = relay(log, producer, RelayPosition.sqlite(settings.home / "relay.sqlite"), "scale.complaint-events",
+                      once=True)
+        producer.close()
+        one = fold_with(1, work / "one", settings, total)
+        three = fold_with(3, work / "three", settings, total)
+        reference = work / "embedded"
+        reference.mkdir()
+        shutil.copy(settings.home / "events.sqlite", reference / "events.sqlite")
+        subprocess.run([sys.executable, "-m", "plaintrail.cli", "--home", str(reference), "rebuild"], check=True,
+                       stdout=subprocess.DEVNULL, env={k: v for k, v in os.environ.items()
+                                                       if not k.startswith("PLAINTRAIL_KAFKA")})
+        expected = snapshot(reference / "readmodels.sqlite")
+        same = snapshot(work / "one" / "readmodels.sqlite") == expected == snapshot(work / "three" /
+                                                                                  "readmodels.sqlite")
+        print(f"1 worker : {total:,} events in {one:5.1f} s = {total / one:,.0f} events/s")
+        print(f"3 workers: {total:,} events in {three:5.1f} s = {total / three:,.0f} events/s")
+        print(f"ratio 3/1 = {one / three:.2f}; read models equal the embedded mode's: {same}")
+    finally:
+        subprocess.run([str(SCRIPT), "stop", str(work)], check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
