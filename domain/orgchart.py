@@ -20,6 +20,7 @@ class OrgChart:
 
     _terms: dict[tuple[str, str], list[dict[str, Any]]] | None = field(default=None, init=False, repr=False,
                                                                         compare=False)
+    _chains: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def holders(self, role: str, unit: str, on: date) -> list[str]:
         """Who held `role` at `unit` on day `on` (both ends of the term inclusive)."""
@@ -27,16 +28,20 @@ class OrgChart:
             self._terms = {}
             for r in self.roles.values():
                 self._terms.setdefault((r["role"], r["unit"]), []).append(r)
-        return sorted(r["person"] for r in self._terms.get((role, unit), ())
-                      if r["start"] <= on and (r["end"] is None or on <= r["end"]))
+        found = [r["person"] for r in self._terms.get((role, unit), ())
+                 if r["start"] <= on and (r["end"] is None or on <= r["end"])]
+        return sorted(found) if len(found) > 1 else found
 
     def ancestors(self, unit: str) -> list[str]:
         """The units above `unit`, nearest first."""
+        if (known := self._chains.get(unit)) is not None:  # a snapshot, like _terms
+            return list(known)
         chain: list[str] = []
         parent = self.units.get(unit, {}).get("parent")
         while parent is not None and parent not in chain:
             chain.append(parent)
             parent = self.units.get(parent, {}).get("parent")
+        self._chains[unit] = tuple(chain)
         return chain
 
     def ancestor_of_kind(self, unit: str, kind: str) -> str | None:

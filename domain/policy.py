@@ -7,9 +7,11 @@ new date, so last year's scores stay reproducible and every entry names the vers
 from __future__ import annotations
 
 import tomllib
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +43,14 @@ class Policy:
 
     def on(self, day: date) -> PolicyVersion:
         """The version in effect on `day`."""
-        current = [v for v in self.versions if v.start <= day]
-        if not current:
+        index = bisect_right(self.starts, day)
+        if index == 0:
             raise InvalidPolicy(f"policy {self.name} has no version in effect on {day}")
-        return current[-1]
+        return self.versions[index - 1]
+
+    @cached_property
+    def starts(self) -> list[date]:
+        return [v.start for v in self.versions]
 
     @classmethod
     def load(cls, path: Path = DEFAULT) -> Policy:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -53,38 +53,75 @@ def received_id(facts: ComplaintFacts) -> str:
     return next(a for a, h in facts.history.items() if h["action"] == "received")
 
 
+@dataclass(frozen=True)
+class Liability:
+    """What an effective complaint makes someone answer for, before any policy or org chart is applied:
+    small enough to keep per complaint version, so a period's scores need not re-read every history."""
+
+    complaint_id: str
+    outlet: str
+    received_at: datetime
+    validated_at: datetime  # the standing validation's time: picks the policy version
+    tier: str
+    decided_by: str
+    events: tuple[str, ...]  # the receipt, the standing validation, any aggravating actions
+
+    def as_json(self) -> dict[str, Any]:
+        return {"complaint_id": self.complaint_id, "outlet": self.outlet, "received_at": self.received_at.isoformat(),
+                "validated_at": self.validated_at.isoformat(), "tier": self.tier, "decided_by": self.decided_by,
+                "events": list(self.events)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Liability:
+        return cls(data["complaint_id"], data["outlet"], datetime.fromisoformat(data["received_at"]),
+                   datetime.fromisoformat(data["validated_at"]), data["tier"], data["decided_by"],
+                   tuple(data["events"]))
+
+
+def liability(facts: ComplaintFacts) -> Liability | None:
+    """The complaint's liability if it stands validated effective; None otherwise."""
+    found = tier(facts)
+    standing = facts.standing_validation
+    if found is None or standing is None:
+        return None
+    level, deciding = found
+    return Liability(facts.complaint_id, facts.outlet, facts.received_at, standing[1]["at"], level,
+                     standing[1]["fields"]["decided_by"], (received_id(facts), *deciding))
+
+
 def complaint_entries(facts: ComplaintFacts, chart: OrgChart, policy: Policy, tz: tzinfo) -> list[Entry]:
     """The fines and points one effective complaint gives: each responsible person once, and its outlet."""
-    found = tier(facts)
-    if found is None:
-        return []
-    level, deciding = found
-    standing = facts.standing_validation
-    assert standing is not None
-    version = policy.on(standing[1]["at"].astimezone(tz).date())
-    received_day = facts.received_at.astimezone(tz).date()
-    responsible = chart.responsible(facts.outlet, received_day)
+    found = liability(facts)
+    return [] if found is None else liability_entries(found, chart, policy, tz)
+
+
+def liability_entries(owed: Liability, chart: OrgChart, policy: Policy, tz: tzinfo) -> list[Entry]:
+    """Each person responsible at receipt once (highest tier only: a complaint has one tier), and the outlet."""
+    version = policy.on(owed.validated_at.astimezone(tz).date())
+    received_day = owed.received_at.astimezone(tz).date()
+    responsible = chart.responsible(owed.outlet, received_day)
     roles_of: dict[str, list[str]] = {}
     for role in version.roles:
         for person in responsible.get(role, []):
             roles_of.setdefault(person, []).append(role)
-    events = (received_id(facts), *deciding)
-    detail = {"outlet": facts.outlet, "tier": level,
-              "decided_by": standing[1]["fields"]["decided_by"], "received_on": received_day.isoformat()}
-    entries = [Entry(person, f"fine.{level}", version.id, facts.complaint_id, version.fines[level],
-                     version.person_points[level], events, dict(detail, roles=roles))
+    level = owed.tier
+    detail = {"outlet": owed.outlet, "tier": level, "decided_by": owed.decided_by,
+              "received_on": received_day.isoformat()}
+    entries = [Entry(person, f"fine.{level}", version.id, owed.complaint_id, version.fines[level],
+                     version.person_points[level], owed.events, dict(detail, roles=roles))
                for person, roles in sorted(roles_of.items())]
-    entries.append(Entry(facts.outlet, f"outlet.effective.{level}", version.id, facts.complaint_id, Decimal("0"),
-                         version.outlet_points[level], events, detail))
+    entries.append(Entry(owed.outlet, f"outlet.effective.{level}", version.id, owed.complaint_id, Decimal("0"),
+                         version.outlet_points[level], owed.events, detail))
     return entries
 
 
-def sla_breach_entry(facts: ComplaintFacts, version: PolicyVersion, breached: list[str]) -> Entry | None:
+def sla_breach_entry(complaint_id: str, outlet: str, version: PolicyVersion, breached: list[str],
+                     events: tuple[str, ...]) -> Entry | None:
     regimes = [r for r in breached if r in version.sla_regimes]
     if not regimes:
         return None
-    return Entry(facts.outlet, "outlet.sla_breach", version.id, facts.complaint_id, Decimal("0"),
-                 version.sla_breach * len(regimes), (received_id(facts),), {"regimes": regimes})
+    return Entry(outlet, "outlet.sla_breach", version.id, complaint_id, Decimal("0"),
+                 version.sla_breach * len(regimes), events, {"regimes": regimes})
 
 
 def no_complaints_entry(outlet: str, quarter: str, version: PolicyVersion) -> Entry:
@@ -92,9 +129,9 @@ def no_complaints_entry(outlet: str, quarter: str, version: PolicyVersion) -> En
                  version.no_complaints_bonus, (), {"quarter": quarter})
 
 
-def correction(facts: ComplaintFacts, tz: tzinfo, start: Any, end: Any) -> list[dict[str, Any]]:
-    """Annulments of a validation, compensation or public-opinion report that happened in [start, end):
-    the corrected action stays in history; the scores no longer count it."""
+def annulments(facts: ComplaintFacts) -> list[dict[str, Any]]:
+    """Every annulment of a validation, compensation or public-opinion report: the corrected action
+    stays in history; the scores no longer count it."""
     out = []
     for action_id, entry in facts.history.items():
         if entry["action"] != "annulled":
@@ -103,12 +140,22 @@ def correction(facts: ComplaintFacts, tz: tzinfo, start: Any, end: Any) -> list[
         target = facts.history.get(target_id)
         if target is None or target["action"] not in ("validated", "compensated", "public_opinion"):
             continue
-        if not (start <= target["at"] < end or start <= entry["at"] < end):
-            continue
         out.append({"complaint_id": facts.complaint_id, "annulment": action_id, "annulled": target_id,
                     "annulled_action": target["action"], "reason": entry["fields"].get("reason"),
-                    "at": entry["at"].astimezone(tz).isoformat()})
+                    "at": entry["at"], "annulled_at": target["at"]})
     return out
+
+
+def corrections_in(found: Iterable[dict[str, Any]], tz: tzinfo, start: datetime, end: datetime,
+                   ) -> list[dict[str, Any]]:
+    """The annulments that concern [start, end): the annulled action or the annulment happened in it."""
+    return [{k: v for k, v in item.items() if k != "annulled_at"} | {"at": item["at"].astimezone(tz).isoformat()}
+            for item in found if start <= item["annulled_at"] < end or start <= item["at"] < end]
+
+
+def correction(facts: ComplaintFacts, tz: tzinfo, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Annulments of a validation, compensation or public-opinion report that concern [start, end)."""
+    return corrections_in(annulments(facts), tz, start, end)
 
 
 def overdue_entries(issues: Iterable[dict[str, Any]], first: date, last: date, points: int) -> list[Entry]:

@@ -44,16 +44,18 @@ def facts_row(facts: ComplaintFacts, tz: tzinfo) -> tuple[Any, ...]:
         validated.astimezone(UTC).isoformat() if validated else None,
         month(validated, tz) if validated else None,
         sum(1 for h in facts.history.values() if h["action"] == "annulled"),
-        orjson.dumps(facts.to_json(), option=orjson.OPT_SORT_KEYS).decode(),
+        orjson.dumps(facts.to_json(), option=orjson.OPT_SORT_KEYS).decode(), facts.version,
     )
 
 
 UPSERT_FACTS = """INSERT INTO complaint_facts (complaint_id, outlet, received_at, received_month, kind, via, state,
-    effective, validated_at, validated_month, annulments, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    effective, validated_at, validated_month, annulments, facts, version)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (complaint_id) DO UPDATE SET outlet = excluded.outlet, received_at = excluded.received_at,
     received_month = excluded.received_month, kind = excluded.kind, via = excluded.via, state = excluded.state,
     effective = excluded.effective, validated_at = excluded.validated_at,
-    validated_month = excluded.validated_month, annulments = excluded.annulments, facts = excluded.facts"""
+    validated_month = excluded.validated_month, annulments = excluded.annulments, facts = excluded.facts,
+    version = excluded.version"""
 
 ADD_INDICATORS = """INSERT INTO indicators (unit, period, work_orders, complaints, regulator_transferred,
     effective) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period, unit) DO UPDATE SET

@@ -16,8 +16,9 @@ from typing import Any
 from domain import scoring
 from domain.periods import Period
 from domain.policy import Policy
-from domain.sla import SlaRules, evaluate
-from projections import queries
+from domain.sla import SlaRules
+from projections import liabilities, queries
+from projections.bulk import few_collections
 from projections.store import ReadModelStore
 
 
@@ -32,15 +33,25 @@ def entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, n
             rules: SlaRules | None = None, hot_issues: Iterable[dict[str, Any]] = (), overdue_points: int = 0,
             ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
     """Every entry of the period, and the corrections (annulments) that changed it."""
+    with few_collections():
+        return _entries(store, period, policy, tz, now, rules, hot_issues, overdue_points)
+
+
+def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, now: datetime,
+             rules: SlaRules | None, hot_issues: Iterable[dict[str, Any]], overdue_points: int,
+             ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
     chart = queries.org_chart(store)
     found: list[scoring.Entry] = []
-    for facts in queries.facts_validated_in(store, period):
-        found.extend(scoring.complaint_entries(facts, chart, policy, tz))
-    for facts in queries.facts_received_in(store, period):
-        version = policy.on(facts.received_at.astimezone(tz).date())
-        breached = [r["regime"] for r in evaluate(facts, now, tz, rules) if r["verdict"] == "breached"]
-        if (entry := scoring.sla_breach_entry(facts, version, breached)) is not None:
-            found.append(entry)
+    for known in liabilities.known(store, period, tz, now, rules):
+        if known.liability is not None:
+            found.extend(scoring.liability_entries(known.liability, chart, policy, tz))
+        breached = [regime for regime, verdict in known.verdicts.items() if verdict == "breached"]
+        if breached:
+            version = policy.on(known.received_at.astimezone(tz).date())
+            entry = scoring.sla_breach_entry(known.complaint_id, known.outlet, version, breached,
+                                             (known.received_id,))
+            if entry is not None:
+                found.append(entry)
     for quarter in quarters(period):
         counts = queries.period_indicators(store, quarter)
         version = policy.on(quarter.start(tz).date())
@@ -48,12 +59,13 @@ def entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, n
                      for o in queries.outlets(store) if counts.get(o["unit"], (0, 0, 0, 0))[1] == 0)
     start, end = period.start(tz), period.end(tz)
     found.extend(scoring.overdue_entries(hot_issues, start.date(), (end - timedelta(days=1)).date(), overdue_points))
-    corrections = []
-    for facts in queries.facts_with_annulments(store):
-        for item in scoring.correction(facts, tz, start, end):
-            responsible = chart.responsible(facts.outlet, facts.received_at.astimezone(tz).date())
-            corrections.append(dict(item, outlet=facts.outlet,
-                                    people=sorted({p for r in policy.on(end.date()).roles for p in responsible[r]})))
+    corrections: list[dict[str, Any]] = []
+    for outlet, received_at, found_here in liabilities.annulled(store, tz, rules):
+        items = scoring.corrections_in(found_here, tz, start, end)
+        if items:
+            responsible = chart.responsible(outlet, received_at.astimezone(tz).date())
+            people = sorted({p for r in policy.on(end.date()).roles for p in responsible[r]})
+            corrections.extend(dict(item, outlet=outlet, people=people) for item in items)
     return found, corrections
 
 

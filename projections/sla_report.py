@@ -7,8 +7,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from domain.periods import Period
-from domain.sla import SlaRules, evaluate
-from projections import queries
+from domain.sla import SlaRules
+from projections import liabilities
+from projections.bulk import few_collections
 from projections.store import ReadModelStore
 
 VERDICTS = ("on_time", "breached", "at_risk", "open", "paused", "ended", "not_applicable")
@@ -17,20 +18,27 @@ VERDICTS = ("on_time", "breached", "at_risk", "open", "paused", "ended", "not_ap
 def summary(store: ReadModelStore, period: Period, level: str, tz: tzinfo, now: datetime,
             rules: SlaRules | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(rows per unit and regime with a count per verdict, complaints at risk or breached and still open)."""
+    with few_collections():
+        return _summary(store, period, level, tz, now, rules)
+
+
+def _summary(store: ReadModelStore, period: Period, level: str, tz: tzinfo, now: datetime,
+             rules: SlaRules | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rollup = {o: {"outlet": o, "sub_branch": s, "branch": b} for o, s, b in store.query(
         "SELECT outlet, sub_branch, branch FROM org_rollup")}
     counts: dict[tuple[str, str], Counter[str]] = {}
     watch = []
-    for facts in queries.facts_received_in(store, period):
-        if not facts.is_complaint:
+    for known in liabilities.known(store, period, tz, now, rules, fines=False):
+        if known.kind != "complaint":
             continue
-        unit = rollup.get(facts.outlet, {}).get(level) or facts.outlet
-        for row in evaluate(facts, now, tz, rules):
-            counts.setdefault((unit, row["regime"]), Counter())[row["verdict"]] += 1
-            still_open = facts.state not in ("closed", "withdrawn")
+        unit = rollup.get(known.outlet, {}).get(level) or known.outlet
+        for regime, verdict in known.verdicts.items():
+            counts.setdefault((unit, regime), Counter())[verdict] += 1
+        still_open = known.state not in ("closed", "withdrawn")
+        for row in known.rows or ():  # settled verdicts (the memo's) have nothing left to watch
             if still_open and (row["verdict"] in ("at_risk", "paused") or
                                (row["verdict"] == "breached" and row["met_at"] is None)):
-                watch.append({"complaint_id": facts.complaint_id, "outlet": facts.outlet, "state": facts.state,
+                watch.append({"complaint_id": known.complaint_id, "outlet": known.outlet, "state": known.state,
                               "regime": row["regime"], "deadline": row["deadline"], "verdict": row["verdict"]})
     rows = []
     for (unit, regime), seen in sorted(counts.items()):

@@ -18,7 +18,7 @@ SCHEMA = (
         complaint_id TEXT PRIMARY KEY, outlet TEXT NOT NULL, received_at TEXT NOT NULL,
         received_month TEXT NOT NULL, kind TEXT NOT NULL, via TEXT NOT NULL, state TEXT NOT NULL,
         effective INTEGER, validated_at TEXT, validated_month TEXT, annulments INTEGER NOT NULL,
-        facts TEXT NOT NULL)""",
+        version INTEGER NOT NULL, facts TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS complaint_facts_annulments ON complaint_facts (annulments)",
     "CREATE INDEX IF NOT EXISTS complaint_facts_received ON complaint_facts (received_month)",
     "CREATE INDEX IF NOT EXISTS complaint_facts_validated ON complaint_facts (validated_month)",
@@ -36,13 +36,17 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS indicators (
         unit TEXT NOT NULL, period TEXT NOT NULL, work_orders INTEGER NOT NULL, complaints INTEGER NOT NULL,
         regulator_transferred INTEGER NOT NULL, effective INTEGER NOT NULL, PRIMARY KEY (period, unit))""",
+    # What each complaint version is liable for (fine tier, final SLA verdicts): a memo of pure functions of
+    # complaint_facts, keyed by its version and a digest of the rules and code (projections/liabilities.py).
+    """CREATE TABLE IF NOT EXISTS liabilities (
+        complaint_id TEXT PRIMARY KEY, version INTEGER NOT NULL, rules TEXT NOT NULL, record TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS tracking (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
 )
-SCHEMA_VERSION = "2"  # bump when a table changes: stores of another version are dropped and refolded
-TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "tracking",
-          "readmodel_meta")
+SCHEMA_VERSION = "3"  # bump when a table changes: stores of another version are dropped and refolded
+TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "liabilities",
+          "tracking", "readmodel_meta")
 
 
 class SqlStore:

@@ -1,0 +1,165 @@
+"""What each complaint of a period is liable for, memoised per complaint version.
+
+A period's scores and SLA summary need, per complaint, only its fine tier (`domain.scoring.Liability`)
+and its SLA verdicts, yet both are pure functions of the complaint's whole history. Re-reading tens of
+thousands of histories for every query is what made a quarter's scores take seconds, so the answers are
+kept in the `liabilities` table keyed by the complaint's version and a digest of everything else they
+depend on (the SLA rules and calendars, the bank's time zone, the code of the rules). A new event, other
+rules or other code give another key, and the answer is computed afresh from the facts: the memo can
+never be stale, only missing, and deleting it changes no result. SLA verdicts are kept only once they no
+longer depend on the clock (every regime met, ended or not applicable); open ones are evaluated live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from domain import scoring
+from domain.facts import ComplaintFacts
+from domain.periods import Period
+from domain.sla import SlaRules, evaluate
+from projections import queries
+from projections.store import ReadModelStore
+
+CODE = ("sla.py", "calendar.py", "scoring.py", "facts.py")  # domain modules the answers come from
+LIVE = ("open", "at_risk", "paused")  # verdicts that move with the clock
+FAR = timedelta(days=365 * 1000)
+UPSERT = """INSERT INTO liabilities (complaint_id, version, rules, record) VALUES (?, ?, ?, ?)
+    ON CONFLICT (complaint_id) DO UPDATE SET version = excluded.version, rules = excluded.rules,
+    record = excluded.record"""
+
+
+@dataclass
+class Known:
+    """One complaint of the period as scoring and the SLA summary see it."""
+
+    complaint_id: str
+    outlet: str
+    kind: str
+    state: str
+    received_at: datetime
+    received_id: str
+    received_in: bool  # received in the period: its SLA verdicts count here
+    liability: scoring.Liability | None  # set when validated effective in the period: its fine counts here
+    verdicts: dict[str, str]  # regime -> verdict (empty unless received_in)
+    rows: list[dict[str, Any]] | None  # evaluate()'s full rows when computed live (deadlines for a watch list)
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    domain = Path(scoring.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in CODE:
+        digest.update((domain / name).read_bytes())
+    return digest.hexdigest()
+
+
+def rules_key(rules: SlaRules, tz: tzinfo) -> str:
+    """A digest of everything besides the facts that the answers depend on."""
+    plain = asdict(rules)
+    for name in ("bank_calendar", "uk_calendar"):
+        plain[name] = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in plain[name].items()}
+    text = orjson.dumps([plain, str(tz), _code_digest()], default=str, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(text).hexdigest()[:32]
+
+
+def verdicts_of(rows: list[dict[str, Any]]) -> dict[str, str]:
+    return {row["regime"]: row["verdict"] for row in rows}
+
+
+def settled(facts: ComplaintFacts, tz: tzinfo, rules: SlaRules) -> dict[str, str] | None:
+    """The verdicts if no clock can change them any more: the same at receipt and in a far future, with
+    none open, at risk or paused (deadlines only move later with time, so the same at both ends is the
+    same in between)."""
+    early = verdicts_of(evaluate(facts, facts.received_at, tz, rules))
+    if any(v in LIVE for v in early.values()):
+        return None
+    late = verdicts_of(evaluate(facts, facts.received_at + FAR, tz, rules))
+    return early if early == late else None
+
+
+def record_of(facts: ComplaintFacts, tz: tzinfo, rules: SlaRules) -> dict[str, Any]:
+    owed = scoring.liability(facts)
+    return {"received_id": scoring.received_id(facts), "liability": owed.as_json() if owed else None,
+            "verdicts": settled(facts, tz, rules),
+            "annulments": [dict(a, at=a["at"].isoformat(), annulled_at=a["annulled_at"].isoformat())
+                           for a in scoring.annulments(facts)]}
+
+
+def _memo(store: ReadModelStore, columns: str, where: str, params: list[Any], tz: tzinfo, rules: SlaRules,
+          live: Callable[[tuple[Any, ...]], bool] = lambda row: False,
+          ) -> tuple[list[tuple[Any, ...]], dict[str, dict[str, Any]], dict[str, ComplaintFacts]]:
+    """Rows of complaint_facts `f` (complaint_id first, then `columns`), each complaint's memo record,
+    and the facts of those whose record was missing or that `live(row, record)` must evaluate now."""
+    key = rules_key(rules, tz)
+    rows = store.query(f"SELECT f.complaint_id, {columns}, f.version, c.version, c.rules, c.record FROM "
+                       f"complaint_facts f LEFT JOIN liabilities c ON c.complaint_id = f.complaint_id WHERE {where} "
+                       "ORDER BY f.complaint_id", params)
+    records: dict[str, dict[str, Any]] = {}
+    missing: list[str] = []
+    for row in rows:
+        version, memo_version, memo_rules, memo = row[-4:]
+        if memo_version == version and memo_rules == key:
+            records[row[0]] = record = orjson.loads(memo)
+            if record["verdicts"] is None and live(row):
+                missing.append(row[0])  # still moving with the clock: evaluated live by the caller
+        else:
+            missing.append(row[0])
+    facts = queries.facts_of(store, missing)
+    fresh = []
+    for complaint_id in missing:
+        if complaint_id not in records:
+            records[complaint_id] = record = record_of(facts[complaint_id], tz, rules)
+            fresh.append((complaint_id, facts[complaint_id].version, key, orjson.dumps(record).decode()))
+    if fresh:
+        with store.transaction() as cursor:
+            store.executemany(cursor, UPSERT, fresh)
+    return rows, records, facts
+
+
+def known(store: ReadModelStore, period: Period, tz: tzinfo, now: datetime, rules: SlaRules | None = None,
+          fines: bool = True) -> Iterator[Known]:
+    """Every complaint received in the period, and (with `fines`) every one whose standing validation
+    made it effective in the period; misses in the memo are filled on the way."""
+    rules = rules or SlaRules()
+    months = list(period.months)
+    marks = ", ".join("?" * len(months))
+    fined = f"(f.validated_month IN ({marks}) AND f.effective = 1 AND f.kind = 'complaint')" if fines else "(1 = 0)"
+    extra = months if fines else []
+    rows, records, facts = _memo(
+        store, f"f.outlet, f.kind, f.state, f.received_at, f.received_month IN ({marks}), {fined}",
+        f"f.received_month IN ({marks}) OR {fined}", [*months, *extra, *months, *extra], tz, rules,
+        live=lambda row: bool(row[5]))
+    for complaint_id, outlet, kind, state, received_at, received_in, is_fined, *_ in rows:
+        record = records[complaint_id]
+        rows_now = None
+        verdicts: dict[str, str] = {}
+        if received_in:
+            if record["verdicts"] is None:
+                rows_now = evaluate(facts[complaint_id], now, tz, rules)
+                verdicts = verdicts_of(rows_now)
+            else:
+                verdicts = record["verdicts"]
+        owed = record["liability"]
+        yield Known(complaint_id, outlet, kind, state, datetime.fromisoformat(received_at), record["received_id"],
+                    bool(received_in), scoring.Liability.from_json(owed) if is_fined and owed else None,
+                    verdicts, rows_now)
+
+
+def annulled(store: ReadModelStore, tz: tzinfo, rules: SlaRules | None = None,
+             ) -> Iterator[tuple[str, datetime, list[dict[str, Any]]]]:
+    """(outlet, received_at, annulments) of every complaint with a correction, in any period."""
+    rows, records, _ = _memo(store, "f.outlet, f.received_at", "f.annulments > 0", [], tz, rules or SlaRules())
+    for complaint_id, outlet, received_at, *_ in rows:
+        found = [dict(a, at=datetime.fromisoformat(a["at"]), annulled_at=datetime.fromisoformat(a["annulled_at"]))
+                 for a in records[complaint_id]["annulments"]]
+        if found:
+            yield outlet, datetime.fromisoformat(received_at), found
