@@ -110,7 +110,7 @@ def test_timeline_json_table_and_as_of(home: str, tmp_path: Path, capsys: pytest
     then = json.loads(out)
     assert code == 0 and [e["action_id"] for e in then["events"]] == ["A-0001", "A-0002"]
     assert then["state"] == "assigned" and then["as_of"] == between.isoformat()
-    naive = between.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None).isoformat()  # no offset: the bank's time zone
+    naive = between.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None).isoformat()  # the bank's zone
     code, out, _ = run(capsys, "--home", home, "timeline", "C-2024-0001", "--json", "--as-of", naive)
     assert len(json.loads(out)["events"]) == 2
 
