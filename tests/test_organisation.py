@@ -10,7 +10,7 @@ import yaml
 
 from domain.application import ComplaintLog
 from domain.errors import InvalidOrganisation
-from domain.organisation import OrganisationSpec
+from domain.organisation import ORGANISATION_ID, Organisation, OrganisationSpec
 
 BANK = yaml.safe_load((Path(__file__).resolve().parents[1] / "examples" / "bank.yaml").read_text(encoding="utf-8"))
 
@@ -46,3 +46,73 @@ def test_an_invalid_file_lists_every_problem() -> None:
     with pytest.raises(InvalidOrganisation, match="before"):
         OrganisationSpec.parse({"units": [{"id": "HQ", "kind": "hq"}], "people": [
             {"id": "P", "roles": [{"role": "president", "unit": "HQ", "from": "2024-05-01", "to": "2024-01-01"}]}]})
+
+
+def small_bank(*people: dict[str, object]) -> OrganisationSpec:
+    return OrganisationSpec.parse({
+        "units": [{"id": "HQ", "kind": "hq"}, {"id": "BR", "kind": "branch", "parent": "HQ"},
+                  {"id": "SB1", "kind": "sub_branch", "parent": "BR"}, {"id": "SB2", "kind": "sub_branch",
+                                                                       "parent": "BR"},
+                  {"id": "O1", "kind": "outlet", "parent": "SB1"}, {"id": "O2", "kind": "outlet", "parent": "SB2"}],
+        "people": list(people)})
+
+
+def person(pid: str, role: str, unit: str, start: str, end: str | None = None) -> dict[str, object]:
+    return {"id": pid, "roles": [{"role": role, "unit": unit, "from": start, **({"to": end} if end else {})}]}
+
+
+def test_the_nearest_unit_above_that_has_the_role_answers() -> None:
+    log = memory_log()
+    log.load_organisation(small_bank(person("VP-BR", "supervising_vp", "BR", "2024-01-01"),
+                                     person("VP-SB1", "supervising_vp", "SB1", "2024-01-01"),
+                                     person("PRES", "president", "HQ", "2024-01-01"),
+                                     person("H1", "head", "O1", "2024-01-01")))
+    chart = log.organisation().chart
+    assert chart.responsible("O1", date(2024, 3, 1)) == {"head": ["H1"], "supervising_vp": ["VP-SB1"],
+                                                         "president": ["PRES"]}
+    # SB2 has no VP of its own: the branch's answers; O2 has no head at all.
+    assert chart.responsible("O2", date(2024, 3, 1)) == {"head": [], "supervising_vp": ["VP-BR"],
+                                                         "president": ["PRES"]}
+    assert chart.responsible("O1", date(2023, 12, 31)) == {"head": [], "supervising_vp": [], "president": []}
+
+
+def test_a_role_change_mid_quarter_is_recorded_as_a_difference_and_history_keeps_the_old_answer() -> None:
+    log = memory_log()
+    log.load_organisation(small_bank(person("A", "head", "O1", "2024-01-01")))
+    version_before = log.organisation().version
+    changes = log.load_organisation(small_bank(person("A", "head", "O1", "2024-01-01", "2024-02-14"),
+                                               person("B", "head", "O1", "2024-02-15")))
+    assert changes == 3  # A's term now ends; B registered; B's term begins
+    chart = log.organisation().chart
+    assert chart.responsible("O1", date(2024, 2, 14))["head"] == ["A"]  # both ends inclusive
+    assert chart.responsible("O1", date(2024, 2, 15))["head"] == ["B"]
+    assert chart.responsible("O1", date(2024, 3, 31))["head"] == ["B"]
+    then: Organisation = log.repository.get(ORGANISATION_ID, version=version_before)  # as it was recorded
+    assert then.chart.responsible("O1", date(2024, 3, 31))["head"] == ["A"]
+
+
+def test_a_role_dropped_from_the_file_is_revoked_but_kept_in_history() -> None:
+    log = memory_log()
+    log.load_organisation(small_bank(person("A", "head", "O1", "2024-01-01"), person("X", "head", "O1", "2024-01-01")))
+    assert log.organisation().chart.responsible("O1", date(2024, 2, 1))["head"] == ["A", "X"]
+    assert log.load_organisation(small_bank(person("A", "head", "O1", "2024-01-01"),
+                                            {"id": "X", "roles": []})) == 1
+    assert log.organisation().chart.responsible("O1", date(2024, 2, 1))["head"] == ["A"]
+    topics = [n.topic.rsplit(".", 1)[-1] for n in log.recorder.select_notifications(1, 100)]
+    assert topics.count("RoleAssigned") == 2 and topics.count("RoleRevoked") == 1
+
+
+def test_wrong_nesting_and_missing_parents_are_all_listed() -> None:
+    with pytest.raises(InvalidOrganisation) as error:
+        OrganisationSpec.parse({"units": [
+            {"id": "HQ", "kind": "hq"}, {"id": "O1", "kind": "outlet", "parent": "HQ"},
+            {"id": "SB", "kind": "sub_branch"}, {"id": "B2", "kind": "branch", "parent": "SB"}],
+            "people": [{"id": "P", "roles": []}, {"id": "P", "roles": []}]})
+    message = str(error.value)
+    for part in ("O1 (outlet) cannot sit under HQ (hq)", "SB (sub_branch) needs a parent",
+                 "B2 (branch) cannot sit under SB (sub_branch)", "person P is listed twice"):
+        assert part in message, message
+    with pytest.raises(InvalidOrganisation, match="role"):
+        OrganisationSpec.parse({"units": [{"id": "HQ", "kind": "hq"}],
+                                "people": [{"id": "P", "roles": [{"role": "janitor", "unit": "HQ",
+                                                                  "from": "2024-01-01"}]}]})
