@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from domain import lifecycle
 from domain.actions import parse_action
 from domain.application import ComplaintLog
+from domain.complaint import Complaint, record_new
+from domain.errors import DomainError
 from domain.facts import ComplaintFacts
 from domain.organisation import OrganisationSpec
 from projections.envelope import Envelope
@@ -100,6 +102,85 @@ def test_replay_and_read_side_fold_agree_and_reimport_is_a_no_op(steps: list[tup
 def memory_replay(log: ComplaintLog, originator: Any) -> Any:
     """The aggregate rebuilt from its stored events alone, bypassing every cache."""
     aggregate = None
-    for event in log.events.get(originator):
+    events: list[Any] = list(log.events.get(originator))
+    for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+class Model:
+    """An independent reference: the state, each step's state before it, and what annulment may undo."""
+
+    def __init__(self) -> None:
+        self.state = lifecycle.NEW
+        self.entries: dict[str, tuple[str, str, bool]] = {}  # action_id -> (action, state before, moved)
+        self.live_steps: list[str] = []
+        self.annulled: set[str] = set()
+        self.validations: list[tuple[str, bool]] = []
+
+    def accepts(self, name: str, target: str | None) -> bool:
+        if not lifecycle.allows(self.state, name):
+            return False
+        if name != "annulled":
+            return True
+        entry = self.entries.get(target or "")
+        if entry is None or target in self.annulled or entry[0] in ("received", "annulled"):
+            return False
+        return not entry[2] or self.live_steps[-1] == target
+
+    def apply(self, action_id: str, name: str, target: str | None, effective: bool) -> None:
+        before = self.state
+        moved = name != "annulled" and lifecycle.TRANSITIONS[name][1] is not None
+        if name == "annulled":
+            assert target is not None
+            self.annulled.add(target)
+            if self.entries[target][2]:
+                self.live_steps.remove(target)
+                self.state = self.entries[target][1]
+        elif moved:
+            self.state = lifecycle.next_state(before, name)
+            self.live_steps.append(action_id)
+        if name == "validated":
+            self.validations.append((action_id, effective))
+        self.entries[action_id] = (name, before, moved)
+
+    @property
+    def effective(self) -> bool | None:
+        live = [e for a, e in self.validations if a not in self.annulled]
+        return live[-1] if live else None
+
+
+steps_with_annulments = st.lists(
+    st.tuples(st.sampled_from([*NAMES, "annulled", "annulled", "annulled"]), st.integers(0, 40), st.booleans()),
+    min_size=1, max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps_with_annulments)
+def test_annulments_anywhere_in_a_sequence_agree_with_the_reference_model(
+        steps: list[tuple[str, int, bool]]) -> None:
+    model, at = Model(), START
+    complaint: Complaint | None = None
+    for n, (name, pick, flag) in enumerate([("received", 0, False), *steps]):
+        at += timedelta(hours=1)
+        ids = list(model.entries)
+        target = ids[pick % len(ids)] if name == "annulled" and ids else None
+        extra: dict[str, Any] = {"effective": flag} if name == "validated" else {}
+        if name == "annulled":
+            extra = {"target_action_id": target or "NONE", "reason": "fix"}
+        act = action(n, name, at, **extra)
+        expected = model.accepts(name, target)
+        try:
+            if complaint is None:
+                complaint = record_new(act)
+            else:
+                complaint.record(act)
+            accepted = True
+        except DomainError:
+            accepted = False
+        assert accepted is expected, (model.state, name, target)
+        if accepted:
+            model.apply(f"A{n}", name, target, flag)
+        assert complaint is not None
+        assert complaint.state == model.state and complaint.annulled == model.annulled
+        assert complaint.effective is model.effective
