@@ -7,7 +7,6 @@ sequence spoils only its own line.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -70,18 +69,35 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Row]:
 
 
 def read_csv(stream: IO[bytes]) -> Iterator[Row]:
-    """CSV with the contract's column names; empty cells mean 'not given'."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    try:
-        yield from _csv_rows(csv.reader(text))
-    finally:
-        text.detach()  # the caller owns the file: closing the wrapper must not close it
+    """CSV with the contract's column names; empty cells mean 'not given'.
+
+    Physical lines come from the same bounded reader as JSON Lines, so an oversized line (or an
+    unterminated quote in one) is skipped without ever being held whole.
+    """
+    oversized: list[tuple[int, str]] = []
+
+    def lines() -> Iterator[str]:
+        for number, (raw, too_long) in enumerate(_lines(stream), start=1):
+            if too_long or len(raw) > MAX_LINE_BYTES:
+                oversized.append((number, raw[:200].decode("utf-8", "replace") + "..."))
+                yield "\n"  # a blank row in its place: the reader skips it, the reject is reported below
+                continue
+            text = raw.decode("utf-8", errors="surrogateescape")
+            yield text.removeprefix("\ufeff") if number == 1 else text
+
+    yield from _csv_rows(csv.reader(lines()), oversized)
 
 
-def _csv_rows(reader: Any) -> Iterator[Row]:
+def _csv_rows(reader: Any, oversized: list[tuple[int, str]]) -> Iterator[Row]:
+    def skipped(upto: int) -> Iterator[Row]:
+        while oversized and oversized[0][0] <= upto:
+            number, preview = oversized.pop(0)
+            yield Row(number, preview, error=f"line is longer than {MAX_LINE_BYTES} bytes")
+
     try:
         header = next(reader)
     except StopIteration:
+        yield from skipped(reader.line_num)
         return
     header = [h.strip() for h in header]
     start = reader.line_num + 1
@@ -89,11 +105,14 @@ def _csv_rows(reader: Any) -> Iterator[Row]:
         try:
             cells = next(reader)
         except StopIteration:
+            yield from skipped(reader.line_num)
             return
         except csv.Error as error:
+            yield from skipped(reader.line_num)
             number, start = start, reader.line_num + 1
             yield Row(number, "", error=f"malformed CSV: {error}")
             continue
+        yield from skipped(reader.line_num)
         number, start = start, reader.line_num + 1
         raw = ",".join(cells)
         if not any(c.strip() for c in cells):

@@ -131,3 +131,48 @@ def test_a_100_mb_file_streams_in_bounded_memory(home: Path, tmp_path: Path) -> 
     assert done.returncode == 1 and (report["accepted"], report["rejected"]) == (1000, 5)
     peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
     assert peak_mb < 150, f"peak RSS {peak_mb:.0f} MB for a {file.stat().st_size >> 20} MB file"
+
+
+CSV_HEADER = b"action_id,complaint_id,action,at,outlet,channel\n"
+
+
+def csv_row(n: int, channel: bytes = b"hotline") -> bytes:
+    return b"R-%d,C-%d,received,2024-03-05T09:00:00+08:00,O-001," % (n, n) + channel + b"\n"
+
+
+def test_csv_bad_lines_are_explained_and_good_ones_kept(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "actions.csv"
+    file.write_bytes(b"\xef\xbb\xbf" + CSV_HEADER                          # 1 header after a BOM
+                     + csv_row(1)                                           # 2 fine
+                     + "R-2,C-2,received,2024-03-05T09:00:00+08:00,O-001,網\n".encode("big5")  # 3 not UTF-8
+                     + b"R-3,C-3,received,2024-03-05T09:00:00+08:00,O-001\n"  # 4 a cell short
+                     + b'R-4,C-4,received,2024-03-05T09:00:00+08:00,O-001,"ho\nt"\n'  # 5-6 quoted newline
+                     + b"\r\n"                                              # 7 blank: skipped
+                     + csv_row(5).replace(b"\n", b"\r\n"))                  # 8 fine, CRLF
+    code, report = run_import(home, file, capsys=capsys)
+    assert (code, report["accepted"], report["rejected"]) == (1, 2, 3)
+    by_line = {r["line"]: r["reason"] for r in rejects(report)}
+    assert set(by_line) == {3, 4, 5}
+    assert "UTF-8" in by_line[3] and "5 cells" in by_line[4] and "channel" in by_line[5]
+
+
+def test_a_csv_with_giant_lines_streams_in_bounded_memory(home: Path, tmp_path: Path) -> None:
+    """Oversized CSV lines (one with an unterminated quote) are skipped without being held whole."""
+    file = tmp_path / "big.csv"
+    with file.open("wb") as out:
+        out.write(CSV_HEADER + csv_row(1))
+        out.write(csv_row(2, b"x" * (60 << 20)))
+        out.write(csv_row(3))
+        out.write(csv_row(4, b'"' + b"y" * (60 << 20)))
+        out.write(csv_row(5))
+    probe = (f"import re, sys; from plaintrail.cli import main; "
+             f"code = main(['--home', {str(home)!r}, 'import', {str(file)!r}, '--json']); "
+             f"peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
+             f"print(peak, file=sys.stderr); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    report = json.loads(done.stdout)
+    assert done.returncode == 1 and (report["accepted"], report["rejected"]) == (3, 2)
+    assert [(r["line"], "longer than" in r["reason"]) for r in rejects(report)] == [(3, True), (5, True)]
+    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+    assert peak_mb < 150, f"peak RSS {peak_mb:.0f} MB for a {file.stat().st_size >> 20} MB file"
