@@ -196,3 +196,15 @@ def test_as_of_shows_the_record_as_it_stood(log: ComplaintLog, clock: Clock) -> 
         timeline(log, "C-1", SHANGHAI, as_of=day1 - timedelta(seconds=1))
     with pytest.raises(ComplaintNotFound, match="C-404"):
         timeline(log, "C-404", SHANGHAI)
+
+
+def test_units_must_be_known_for_receipt_and_hand_over(log: ComplaintLog) -> None:
+    accepted, _, reasons = record(log, act("R0", "received", "05T09:00:00", complaint_id="C-0", outlet="O-404"))
+    assert accepted == 0 and "unknown outlet 'O-404'" in reasons[0] and "org load" in reasons[0]
+    record(log, act("R", "received", "05T09:00:00"))
+    accepted, _, reasons = record(log, act("A", "assigned", "05T10:00:00", outlet="GHOST"))
+    assert accepted == 0 and "GHOST" in reasons[0]
+    assert record(log, act("A2", "assigned", "05T10:00:00", outlet="B")) == (1, 0, [])  # a hand-over upwards
+    assert log.complaint("C-1").outlet == "B" and log.complaint("C-1").received_outlet == "O"
+    record(log, annul("X", "A2"))
+    assert log.complaint("C-1").outlet == "O"  # the annulled hand-over no longer counts
