@@ -54,7 +54,11 @@ class OrgChart:
     def responsible(self, outlet: str, on: date) -> dict[str, list[str]]:
         """The people fined for a complaint at `outlet` received on `on`: the outlet's head, and the
         supervising VP and president of the nearest unit above the outlet that has one."""
-        found = {"head": self.holders("head", outlet, on)}
+        found = {"head": self.holders("head", outlet, on), "supervising_vp": [], "president": []}
+        chain = self.ancestors(outlet)
         for role in ("supervising_vp", "president"):
-            found[role] = next((h for u in self.ancestors(outlet) if (h := self.holders(role, u, on))), [])
+            for unit in chain:
+                if holders := self.holders(role, unit, on):
+                    found[role] = holders
+                    break
         return found

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,12 +45,32 @@ class Known:
     outlet: str
     kind: str
     state: str
-    received_at: datetime
-    received_id: str
+    received_at: str  # UTC ISO, as complaint_facts keeps it
+    received_id: str  # JSON of the receipt's action id: decode with orjson.loads when an entry needs it
     received_in: bool  # received in the period: its SLA verdicts count here
     liability: scoring.Liability | None  # set when validated effective in the period: its fine counts here
-    verdicts: dict[str, str]  # regime -> verdict (empty unless received_in)
+    verdicts: str  # "regime=verdict;..." (empty unless received_in): complaints with equal verdicts share it
     rows: list[dict[str, Any]] | None  # evaluate()'s full rows when computed live (deadlines for a watch list)
+
+
+@dataclass
+class Record:
+    """The memo of one complaint version. Stored as lines: the settled verdicts (or nothing while they
+    move with the clock), then JSON of the receipt's action id, the liability and the annulments, so a
+    reader parses only the line it needs (JSON never holds a raw newline)."""
+
+    verdicts: str | None
+    received_id: str
+    liability: str
+    annulments: str
+
+    def text(self) -> str:
+        return "\n".join((self.verdicts or "", self.received_id, self.liability, self.annulments))
+
+    @classmethod
+    def parse(cls, text: str) -> Record:
+        verdicts, received_id, owed, annulments = text.split("\n")
+        return cls(verdicts or None, received_id, owed, annulments)
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +79,7 @@ def _code_digest() -> str:
     digest = hashlib.sha256()
     for name in CODE:
         digest.update((domain / name).read_bytes())
+    digest.update(Path(__file__).read_bytes())  # and this module: the record's own format
     return digest.hexdigest()
 
 
@@ -71,45 +92,50 @@ def rules_key(rules: SlaRules, tz: tzinfo) -> str:
     return hashlib.sha256(text).hexdigest()[:32]
 
 
-def verdicts_of(rows: list[dict[str, Any]]) -> dict[str, str]:
-    return {row["regime"]: row["verdict"] for row in rows}
+def verdict_key(rows: list[dict[str, Any]]) -> str:
+    return ";".join(f"{row['regime']}={row['verdict']}" for row in rows)
 
 
-def settled(facts: ComplaintFacts, tz: tzinfo, rules: SlaRules) -> dict[str, str] | None:
+@lru_cache(maxsize=4096)
+def verdicts_of(key: str) -> dict[str, str]:
+    """regime -> verdict; shared between calls: do not change it."""
+    return dict(pair.split("=") for pair in key.split(";")) if key else {}
+
+
+def settled(facts: ComplaintFacts, tz: tzinfo, rules: SlaRules) -> str | None:
     """The verdicts if no clock can change them any more: the same at receipt and in a far future, with
     none open, at risk or paused (deadlines only move later with time, so the same at both ends is the
     same in between)."""
-    early = verdicts_of(evaluate(facts, facts.received_at, tz, rules))
-    if any(v in LIVE for v in early.values()):
+    early = verdict_key(evaluate(facts, facts.received_at, tz, rules))
+    if any(v in LIVE for v in verdicts_of(early).values()):
         return None
-    late = verdicts_of(evaluate(facts, facts.received_at + FAR, tz, rules))
-    return early if early == late else None
+    return early if early == verdict_key(evaluate(facts, facts.received_at + FAR, tz, rules)) else None
 
 
-def record_of(facts: ComplaintFacts, tz: tzinfo, rules: SlaRules) -> dict[str, Any]:
+def record_of(facts: ComplaintFacts, tz: tzinfo, rules: SlaRules) -> Record:
     owed = scoring.liability(facts)
-    return {"received_id": scoring.received_id(facts), "liability": owed.as_json() if owed else None,
-            "verdicts": settled(facts, tz, rules),
-            "annulments": [dict(a, at=a["at"].isoformat(), annulled_at=a["annulled_at"].isoformat())
-                           for a in scoring.annulments(facts)]}
+    annulments = [dict(a, at=a["at"].isoformat(), annulled_at=a["annulled_at"].isoformat())
+                  for a in scoring.annulments(facts)]
+    return Record(settled(facts, tz, rules), orjson.dumps(scoring.received_id(facts)).decode(),
+                  orjson.dumps(owed.as_json() if owed else None).decode(), orjson.dumps(annulments).decode())
 
 
 def _memo(store: ReadModelStore, columns: str, where: str, params: list[Any], tz: tzinfo, rules: SlaRules,
           live: Callable[[tuple[Any, ...]], bool] = lambda row: False,
-          ) -> tuple[list[tuple[Any, ...]], dict[str, dict[str, Any]], dict[str, ComplaintFacts]]:
+          ) -> tuple[list[tuple[Any, ...]], dict[str, Record], dict[str, ComplaintFacts]]:
     """Rows of complaint_facts `f` (complaint_id first, then `columns`), each complaint's memo record,
-    and the facts of those whose record was missing or that `live(row, record)` must evaluate now."""
+    and the facts of those whose record was missing or that `live(row)` must evaluate now."""
     key = rules_key(rules, tz)
     rows = store.query(f"SELECT f.complaint_id, {columns}, f.version, c.version, c.rules, c.record FROM "
-                       f"complaint_facts f LEFT JOIN liabilities c ON c.complaint_id = f.complaint_id WHERE {where} "
-                       "ORDER BY f.complaint_id", params)
-    records: dict[str, dict[str, Any]] = {}
+                       f"complaint_facts f LEFT JOIN liabilities c ON c.complaint_id = f.complaint_id WHERE {where}",
+                       params)
+    records: dict[str, Record] = {}
     missing: list[str] = []
     for row in rows:
         version, memo_version, memo_rules, memo = row[-4:]
         if memo_version == version and memo_rules == key:
-            records[row[0]] = record = orjson.loads(memo)
-            if record["verdicts"] is None and live(row):
+            records[row[0]] = record = Record.parse(memo)
+            if record.verdicts is None and live(row):
                 missing.append(row[0])  # still moving with the clock: evaluated live by the caller
         else:
             missing.append(row[0])
@@ -118,7 +144,7 @@ def _memo(store: ReadModelStore, columns: str, where: str, params: list[Any], tz
     for complaint_id in missing:
         if complaint_id not in records:
             records[complaint_id] = record = record_of(facts[complaint_id], tz, rules)
-            fresh.append((complaint_id, facts[complaint_id].version, key, orjson.dumps(record).decode()))
+            fresh.append((complaint_id, facts[complaint_id].version, key, record.text()))
     if fresh:
         with store.transaction() as cursor:
             store.executemany(cursor, UPSERT, fresh)
@@ -128,7 +154,7 @@ def _memo(store: ReadModelStore, columns: str, where: str, params: list[Any], tz
 def known(store: ReadModelStore, period: Period, tz: tzinfo, now: datetime, rules: SlaRules | None = None,
           fines: bool = True) -> Iterator[Known]:
     """Every complaint received in the period, and (with `fines`) every one whose standing validation
-    made it effective in the period; misses in the memo are filled on the way."""
+    made it effective in the period, in no particular order; misses in the memo are filled on the way."""
     rules = rules or SlaRules()
     months = list(period.months)
     marks = ", ".join("?" * len(months))
@@ -136,30 +162,30 @@ def known(store: ReadModelStore, period: Period, tz: tzinfo, now: datetime, rule
     extra = months if fines else []
     rows, records, facts = _memo(
         store, f"f.outlet, f.kind, f.state, f.received_at, f.received_month IN ({marks}), {fined}",
-        f"f.received_month IN ({marks}) OR {fined}", [*months, *extra, *months, *extra], tz, rules,
+        f"f.received_month IN ({marks}) OR {fined}", [*months, *extra, *months, *extra], tz, rules,  # any order
         live=lambda row: bool(row[5]))
     for complaint_id, outlet, kind, state, received_at, received_in, is_fined, *_ in rows:
         record = records[complaint_id]
-        rows_now = None
-        verdicts: dict[str, str] = {}
+        rows_now, verdicts = None, ""
         if received_in:
-            if record["verdicts"] is None:
+            if record.verdicts is None:
                 rows_now = evaluate(facts[complaint_id], now, tz, rules)
-                verdicts = verdicts_of(rows_now)
+                verdicts = verdict_key(rows_now)
             else:
-                verdicts = record["verdicts"]
-        owed = record["liability"]
-        yield Known(complaint_id, outlet, kind, state, datetime.fromisoformat(received_at), record["received_id"],
-                    bool(received_in), scoring.Liability.from_json(owed) if is_fined and owed else None,
-                    verdicts, rows_now)
+                verdicts = record.verdicts
+        owed = scoring.Liability.from_json(orjson.loads(record.liability)) if is_fined else None
+        yield Known(complaint_id, outlet, kind, state, received_at, record.received_id,
+                    bool(received_in), owed, verdicts, rows_now)
 
 
-def annulled(store: ReadModelStore, tz: tzinfo, rules: SlaRules | None = None,
+def annulled(store: ReadModelStore, tz: tzinfo, before: datetime, rules: SlaRules | None = None,
              ) -> Iterator[tuple[str, datetime, list[dict[str, Any]]]]:
-    """(outlet, received_at, annulments) of every complaint with a correction, in any period."""
-    rows, records, _ = _memo(store, "f.outlet, f.received_at", "f.annulments > 0", [], tz, rules or SlaRules())
+    """(outlet, received_at, annulments) of every complaint received before `before` with a correction."""
+    rows, records, _ = _memo(store, "f.outlet, f.received_at",
+                             "f.annulments > 0 AND f.received_at < ? ORDER BY f.complaint_id",
+                             [before.astimezone(UTC).isoformat()], tz, rules or SlaRules())
     for complaint_id, outlet, received_at, *_ in rows:
         found = [dict(a, at=datetime.fromisoformat(a["at"]), annulled_at=datetime.fromisoformat(a["annulled_at"]))
-                 for a in records[complaint_id]["annulments"]]
+                 for a in orjson.loads(records[complaint_id].annulments)]
         if found:
             yield outlet, datetime.fromisoformat(received_at), found

@@ -11,7 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from domain import scoring
 from domain.periods import Period
@@ -42,14 +45,15 @@ def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, 
              ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
     chart = queries.org_chart(store)
     found: list[scoring.Entry] = []
+    counted = {regime for version in policy.versions for regime in version.sla_regimes}
     for known in liabilities.known(store, period, tz, now, rules):
         if known.liability is not None:
             found.extend(scoring.liability_entries(known.liability, chart, policy, tz))
-        breached = [regime for regime, verdict in known.verdicts.items() if verdict == "breached"]
-        if breached:
-            version = policy.on(known.received_at.astimezone(tz).date())
+        breached = _breached(known.verdicts)
+        if counted.intersection(breached):
+            version = policy.on(datetime.fromisoformat(known.received_at).astimezone(tz).date())
             entry = scoring.sla_breach_entry(known.complaint_id, known.outlet, version, breached,
-                                             (known.received_id,))
+                                             (orjson.loads(known.received_id),))
             if entry is not None:
                 found.append(entry)
     for quarter in quarters(period):
@@ -60,13 +64,18 @@ def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, 
     start, end = period.start(tz), period.end(tz)
     found.extend(scoring.overdue_entries(hot_issues, start.date(), (end - timedelta(days=1)).date(), overdue_points))
     corrections: list[dict[str, Any]] = []
-    for outlet, received_at, found_here in liabilities.annulled(store, tz, rules):
+    for outlet, received_at, found_here in liabilities.annulled(store, tz, end, rules):
         items = scoring.corrections_in(found_here, tz, start, end)
         if items:
             responsible = chart.responsible(outlet, received_at.astimezone(tz).date())
             people = sorted({p for r in policy.on(end.date()).roles for p in responsible[r]})
             corrections.extend(dict(item, outlet=outlet, people=people) for item in items)
     return found, corrections
+
+
+@lru_cache(maxsize=4096)
+def _breached(verdicts: str) -> list[str]:
+    return [regime for regime, verdict in liabilities.verdicts_of(verdicts).items() if verdict == "breached"]
 
 
 def person_rows(found: list[scoring.Entry], corrections: list[dict[str, Any]], names: dict[str, str],

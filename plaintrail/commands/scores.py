@@ -15,6 +15,7 @@ from plaintrail.output import print_json, print_table, spreadsheet_safe, write_c
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log, open_read_models
 from projections import queries, scores
+from projections.bulk import few_collections
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,11 +41,13 @@ def compute(settings: Settings, period: Period, policy: Policy, units: bool = Fa
     try:
         catch_up(settings, store=store, progress=sys.stderr.isatty())
         register = hot.register(open_log(settings))
-        found, corrections = scores.entries(store, period, policy, settings.tz, now or datetime.now(UTC),
-                                            sla_rules.load(), register.issues.values(), hot.rules().overdue_points)
-        if units:
-            return scores.unit_rows(found, store), corrections
-        return scores.person_rows(found, corrections, queries.people(store)), corrections
+        with few_collections():
+            found, corrections = scores.entries(store, period, policy, settings.tz, now or datetime.now(UTC),
+                                                sla_rules.load(), register.issues.values(),
+                                                hot.rules().overdue_points)
+            if units:
+                return scores.unit_rows(found, store), corrections
+            return scores.person_rows(found, corrections, queries.people(store)), corrections
     finally:
         store.close()
 
