@@ -40,6 +40,7 @@ bench: $(STAMP)
 # Every benchmark (long: builds a 1M-event store once under var/bench and reuses it).
 bench-all: bench
 	$(BIN)/python -m bench.rebuild_bench --workdir var/bench/rebuild
+	$(BIN)/python -m bench.scores_bench --workdir var/bench/rebuild
 	$(BIN)/python -m bench.kafka_bench
 	$(BIN)/python -m bench.servicenow_bench
 	$(BIN)/python -m bench.dashboard_bench
