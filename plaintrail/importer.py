@@ -7,14 +7,16 @@ nothing is lost silently and the valid lines around a bad one are all kept.
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from tqdm import tqdm
 
@@ -23,6 +25,7 @@ from domain.application import ComplaintLog
 from plaintrail.sources import READERS, Row
 
 BATCH_SIZE = 2000
+GZIP_MAGIC = b"\x1f\x8b"  # a gzipped export is read as it is, whatever its name
 
 
 @dataclass
@@ -117,14 +120,27 @@ def import_file(log: ComplaintLog, path: Path, fmt: str, home: Path, progress: b
     reader = READERS[fmt]
     rejects = Rejects(rejects_path(home, path))
     size = os.path.getsize(path)
-    with path.open("rb") as stream, rare_full_collections(), tqdm(
+    with path.open("rb") as file, rare_full_collections(), tqdm(
             total=size, unit="B", unit_scale=True, disable=not progress, desc=f"import {path.name}") as bar:
+        stream = cast(IO[bytes], gzip.GzipFile(fileobj=file) if file.read(2) == GZIP_MAGIC else file)
+        file.seek(0)
 
         def advance(_: int) -> None:
-            if not stream.closed:
-                bar.update(stream.tell() - bar.n)
+            if not file.closed:
+                bar.update(file.tell() - bar.n)  # compressed bytes read, against the file's size
 
         try:
-            return import_rows(log, reader(stream), rejects, on_batch=advance, batch_size=batch_size)
+            return import_rows(log, until_damage(reader(stream)), rejects, on_batch=advance, batch_size=batch_size)
         finally:
             rejects.close()
+
+
+def until_damage(rows: Iterator[Row]) -> Iterator[Row]:
+    """A truncated or corrupt gzip file: every line before the damage is kept, the damage is one reject."""
+    last = 0
+    try:
+        for row in rows:
+            last = row.line
+            yield row
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        yield Row(last + 1, "", error=f"damaged gzip data from here on: {error}")

@@ -176,3 +176,20 @@ def test_a_csv_with_giant_lines_streams_in_bounded_memory(home: Path, tmp_path: 
     assert [(r["line"], "longer than" in r["reason"]) for r in rejects(report)] == [(3, True), (5, True)]
     peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
     assert peak_mb < 150, f"peak RSS {peak_mb:.0f} MB for a {file.stat().st_size >> 20} MB file"
+
+
+def test_a_gzipped_file_is_read_whatever_its_name_and_damage_loses_only_what_follows(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import gzip
+
+    body = b"".join(json.dumps(received(n)).encode() + b"\n" for n in range(3000))
+    packed = gzip.compress(body, mtime=0)
+    whole = tmp_path / "actions.jsonl.gz"
+    whole.write_bytes(packed)
+    code, report = run_import(home, whole, capsys=capsys)
+    assert (code, report["accepted"], report["rejected"]) == (0, 3000, 0)
+    cut = tmp_path / "cut.jsonl"  # truncated, and not even named .gz
+    cut.write_bytes(packed[: len(packed) * 2 // 3])
+    code, report = run_import(home, cut, "--batch-size", "100", capsys=capsys)
+    assert code == 1 and report["rejected"] == 1 and report["accepted"] == 0 and report["duplicates"] > 1000
+    assert "damaged gzip" in rejects(report)[0]["reason"] and rejects(report)[0]["line"] == report["duplicates"] + 1
