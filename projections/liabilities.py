@@ -152,18 +152,19 @@ def _memo(store: ReadModelStore, columns: str, where: str, params: list[Any], tz
 
 
 def known(store: ReadModelStore, period: Period, tz: tzinfo, now: datetime, rules: SlaRules | None = None,
-          fines: bool = True) -> Iterator[Known]:
-    """Every complaint received in the period, and (with `fines`) every one whose standing validation
-    made it effective in the period, in no particular order; misses in the memo are filled on the way."""
+          fines: bool = True, received: bool = True) -> Iterator[Known]:
+    """Every complaint received in the period (with `received`), and every one whose standing validation
+    made it effective in the period (with `fines`), in no particular order; misses in the memo are filled
+    on the way."""
     rules = rules or SlaRules()
     months = list(period.months)
     marks = ", ".join("?" * len(months))
     fined = f"(f.validated_month IN ({marks}) AND f.effective = 1 AND f.kind = 'complaint')" if fines else "(1 = 0)"
-    extra = months if fines else []
+    got = f"(f.received_month IN ({marks}))" if received else "(1 = 0)"
+    params = [*(months if received else []), *(months if fines else [])]
     rows, records, facts = _memo(
-        store, f"f.outlet, f.kind, f.state, f.received_at, f.received_month IN ({marks}), {fined}",
-        f"f.received_month IN ({marks}) OR {fined}", [*months, *extra, *months, *extra], tz, rules,  # any order
-        live=lambda row: bool(row[5]))
+        store, f"f.outlet, f.kind, f.state, f.received_at, {got}, {fined}", f"{got} OR {fined}", params * 2,
+        tz, rules, live=lambda row: bool(row[5]))
     for complaint_id, outlet, kind, state, received_at, received_in, is_fined, *_ in rows:
         record = records[complaint_id]
         rows_now, verdicts = None, ""

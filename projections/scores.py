@@ -34,35 +34,39 @@ def quarters(period: Period) -> list[Period]:
 
 def entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, now: datetime,
             rules: SlaRules | None = None, hot_issues: Iterable[dict[str, Any]] = (), overdue_points: int = 0,
-            ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
-    """Every entry of the period, and the corrections (annulments) that changed it."""
+            outlets: bool = True) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
+    """Every entry of the period, and the corrections (annulments) that changed it. Without `outlets`,
+    only the people's entries (HR's view: no SLA verdicts or outlet bonuses to work out)."""
     with few_collections():
-        return _entries(store, period, policy, tz, now, rules, hot_issues, overdue_points)
+        return _entries(store, period, policy, tz, now, rules, hot_issues, overdue_points, outlets)
 
 
 def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, now: datetime,
-             rules: SlaRules | None, hot_issues: Iterable[dict[str, Any]], overdue_points: int,
+             rules: SlaRules | None, hot_issues: Iterable[dict[str, Any]], overdue_points: int, outlets: bool,
              ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
     chart = queries.org_chart(store)
     found: list[scoring.Entry] = []
     counted = {regime for version in policy.versions for regime in version.sla_regimes}
-    for known in liabilities.known(store, period, tz, now, rules):
+    for known in liabilities.known(store, period, tz, now, rules, received=outlets):
         if known.liability is not None:
-            found.extend(scoring.liability_entries(known.liability, chart, policy, tz))
+            found.extend(e for e in scoring.liability_entries(known.liability, chart, policy, tz)
+                         if outlets or e.rule.startswith("fine."))
         breached = _breached(known.verdicts)
-        if counted.intersection(breached):
+        if outlets and counted.intersection(breached):
             version = policy.on(datetime.fromisoformat(known.received_at).astimezone(tz).date())
             entry = scoring.sla_breach_entry(known.complaint_id, known.outlet, version, breached,
                                              (orjson.loads(known.received_id),))
             if entry is not None:
                 found.append(entry)
-    for quarter in quarters(period):
+    for quarter in quarters(period) if outlets else ():
         counts = queries.period_indicators(store, quarter)
         version = policy.on(quarter.start(tz).date())
         found.extend(scoring.no_complaints_entry(o["unit"], str(quarter), version)
                      for o in queries.outlets(store) if counts.get(o["unit"], (0, 0, 0, 0))[1] == 0)
     start, end = period.start(tz), period.end(tz)
-    found.extend(scoring.overdue_entries(hot_issues, start.date(), (end - timedelta(days=1)).date(), overdue_points))
+    if outlets:
+        found.extend(scoring.overdue_entries(hot_issues, start.date(), (end - timedelta(days=1)).date(),
+                                             overdue_points))
     corrections: list[dict[str, Any]] = []
     for outlet, received_at, found_here in liabilities.annulled(store, tz, end, rules):
         items = scoring.corrections_in(found_here, tz, start, end)

@@ -103,6 +103,11 @@ def test_memo_equals_the_facts_however_it_was_filled(tmp_path: Path, history: tu
                 entries, corrections, _, _ = through_memo(store, period, now, sla)
                 assert (entries, corrections) == straight(store, period, now, sla)
                 assert through_memo(store, period, now, sla)[:2] == (entries, corrections)  # warm
+    for period in map(Period.parse, PERIODS):  # HR's people-only path gives the same people as the full one
+        full, fixes = scores.entries(store, period, Policy.load(), UTC, LATER, rules)
+        people, same_fixes = scores.entries(store, period, Policy.load(), UTC, LATER, rules, outlets=False)
+        assert scores.person_rows(people, same_fixes, {}) == scores.person_rows(full, fixes, {})
+        assert not any(e.rule.startswith("outlet.") for e in people) and len(people) < len(full)
     year = Period.parse("2024")
     found = through_memo(store, year, LATER, rules)
     assert any('"fine.' in e for e in found[0]) and any("outlet.sla_breach" in e for e in found[0]) and found[1]

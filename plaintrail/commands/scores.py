@@ -44,7 +44,7 @@ def compute(settings: Settings, period: Period, policy: Policy, units: bool = Fa
         with few_collections():
             found, corrections = scores.entries(store, period, policy, settings.tz, now or datetime.now(UTC),
                                                 sla_rules.load(), register.issues.values(),
-                                                hot.rules().overdue_points)
+                                                hot.rules().overdue_points, outlets=units)
             if units:
                 return scores.unit_rows(found, store), corrections
             return scores.person_rows(found, corrections, queries.people(store)), corrections
