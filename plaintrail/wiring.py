@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+from consumers import replay
 from consumers.local import follow
 from domain.application import ComplaintLog
 from plaintrail.settings import Settings
@@ -23,17 +26,54 @@ def open_read_models(settings: Settings) -> ReadModelStore:
     return ReadModelStore.sqlite(settings.home / "readmodels.sqlite")
 
 
+class RebuildUnderWay(RuntimeError):
+    """Another process is rebuilding the read models."""
+
+
+def replay_stores(settings: Settings, log: ComplaintLog) -> replay.Stores:
+    table = log.recorder.events_table_name  # type: ignore[attr-defined]
+    if settings.database_url:
+        return replay.Stores(settings.database_url, table, settings.database_url, settings.timezone)
+    return replay.Stores(str(settings.home / "events.sqlite"), table, str(settings.home / "readmodels.sqlite"),
+                         settings.timezone)
+
+
+def rebuild(settings: Settings, progress: bool = False, workers: int | None = None, log: ComplaintLog | None = None,
+            store: ReadModelStore | None = None) -> int:
+    """Drop the read models and fold every event again, in `workers` processes (default: one per core)."""
+    log = log or open_log(settings)
+    own_store = store is None
+    store = store or open_read_models(settings)
+    try:
+        with store.rebuild_lock() as mine:
+            if not mine:
+                raise RebuildUnderWay("another process is rebuilding the read models; try again when it is done")
+            return replay.rebuild(replay_stores(settings, log), store, log.recorder.max_notification_id() or 0,
+                                  workers or os.cpu_count() or 1, progress)
+    finally:
+        if own_store:
+            store.close()
+
+
 def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | None = None,
              store: ReadModelStore | None = None, force: bool = False) -> int:
     """Bring the read models up to the last recorded event (embedded mode); returns events folded.
 
-    In Kafka mode the workers keep the read models and this does nothing, unless forced (rebuild)."""
+    A rebuild that died half-way is done again first. In Kafka mode the workers keep the read models
+    and this does nothing, unless forced."""
     if settings.kafka_bootstrap and not force:
         return 0
     own_store = store is None
     store = store or open_read_models(settings)
+    log = log or open_log(settings)
     try:
-        return follow(log or open_log(settings), store, Projector(store, settings.tz), progress)
+        folded = 0
+        if store.meta("rebuild") is not None:
+            try:
+                folded = rebuild(settings, progress, log=log, store=store)
+            except RebuildUnderWay:
+                return 0  # the rebuilding process brings the read models up to date
+        return folded + follow(log, store, Projector(store, settings.tz), progress)
     finally:
         if own_store:
             store.close()

@@ -73,18 +73,25 @@ class Envelope:
         round trip through datetime and Decimal: rebuilds run at the speed of `json.loads`.
         `transcoder` is accepted for callers that hold one; the plain form needs none.
         """
-        state = _plain_state(notification.state)
-        recorded = state.pop("timestamp")
-        state.pop("originator_topic", None)
+        return cls.from_stored(notification.id, notification.originator_id, notification.originator_version,
+                               notification.topic, notification.state)
+
+    @classmethod
+    def from_stored(cls, notification_id: int, originator_id: Any, version: int, topic: str,
+                    state: bytes) -> Envelope:
+        """The envelope of one row of the event table, as the library stored it."""
+        payload = _plain_state(state)
+        recorded = payload.pop("timestamp")
+        payload.pop("originator_topic", None)
         return cls(
-            notification_id=notification.id,
-            originator_id=str(notification.originator_id),
-            version=notification.originator_version,
-            event_type=notification.topic.rsplit(":", 1)[-1],
+            notification_id=notification_id,
+            originator_id=str(originator_id if isinstance(originator_id, UUID) else UUID(originator_id)),
+            version=version,
+            event_type=topic.rsplit(":", 1)[-1],
             recorded_at=recorded,
-            payload=state,
-            complaint_id=state.get("complaint_id"),
-            at=state.get("at"),
+            payload=payload,
+            complaint_id=payload.get("complaint_id"),
+            at=payload.get("at"),
         )
 
     def to_json(self) -> bytes:

@@ -29,6 +29,15 @@ class PositionMoved(RuntimeError):
     """Another runner folded this source's events since this batch was read."""
 
 
+def folded(facts: ComplaintFacts | None, envelope: Envelope) -> tuple[ComplaintFacts, bool]:
+    """One complaint's facts after `envelope` (None: nothing folded yet), and whether it was new."""
+    if facts is None:
+        if envelope.event_type != "Complaint.Received":
+            raise ValueError(f"{envelope.event_type} for {envelope.complaint_id} before it was received")
+        return ComplaintFacts.received(envelope.version, envelope.recorded_at, envelope.payload), True
+    return facts, facts.apply(envelope.version, envelope.event_type, envelope.recorded_at, envelope.payload)
+
+
 class Projector:
     """Folds envelopes into the read models, keeping recently folded facts in memory between batches."""
 
@@ -75,21 +84,25 @@ class Projector:
             facts_rows.append(complaints.facts_row(facts, self.tz))
         with self.store.transaction() as cursor:
             self._check_position(cursor, source, partition, after)
-            org_statements, fresh = self._organisation(cursor, org_events)
-            applied += fresh
-            for statement, group in groupby(org_statements, key=lambda pair: pair[0]):
-                self.store.executemany(cursor, statement, [params for _, params in group])
-            if org_statements:
-                units = self.store.execute(cursor, "SELECT unit, kind, parent FROM org_units").fetchall()
-                self.store.execute(cursor, "DELETE FROM org_rollup")
-                self.store.executemany(cursor, "INSERT INTO org_rollup (outlet, sub_branch, branch) VALUES (?, ?, ?)",
-                                       org.rollup_rows(units))
+            applied += self.fold_organisation(cursor, org_events)
             self.store.executemany(cursor, complaints.UPSERT_FACTS, facts_rows)
             self.store.executemany(cursor, complaints.ADD_INDICATORS, deltas.rows())
             self.store.execute(cursor, UPSERT_TRACKING, (PROJECTION, source, partition, position))
         if len(self.cache) > self.cache_size:  # keep what this batch touched: those are the live ones
             self.cache = {i: self.cache[i] for i in ids if i in self.cache}
         return applied
+
+    def fold_organisation(self, cursor: Any, events: list[Envelope]) -> int:
+        """Fold the organisation's events inside the caller's transaction; returns how many were new."""
+        statements, fresh = self._organisation(cursor, events)
+        for statement, group in groupby(statements, key=lambda pair: pair[0]):
+            self.store.executemany(cursor, statement, [params for _, params in group])
+        if statements:
+            units = self.store.execute(cursor, "SELECT unit, kind, parent FROM org_units").fetchall()
+            self.store.execute(cursor, "DELETE FROM org_rollup")
+            self.store.executemany(cursor, "INSERT INTO org_rollup (outlet, sub_branch, branch) VALUES (?, ?, ?)",
+                                   org.rollup_rows(units))
+        return fresh
 
     def _organisation(self, cursor: Any, events: list[Envelope]) -> tuple[list[tuple[str, tuple[Any, ...]]], int]:
         """The SQL of the organisation events not folded yet (a redelivered one must not undo a later one)."""
@@ -106,14 +119,8 @@ class Projector:
 
     def _apply(self, envelope: Envelope) -> int:
         assert envelope.complaint_id is not None
-        facts = self.cache.get(envelope.complaint_id)
-        if facts is None:
-            if envelope.event_type != "Complaint.Received":
-                raise ValueError(f"{envelope.event_type} for {envelope.complaint_id} before it was received")
-            self.cache[envelope.complaint_id] = ComplaintFacts.received(
-                envelope.version, envelope.recorded_at, envelope.payload)
-            return 1
-        return int(facts.apply(envelope.version, envelope.event_type, envelope.recorded_at, envelope.payload))
+        self.cache[envelope.complaint_id], applied = folded(self.cache.get(envelope.complaint_id), envelope)
+        return int(applied)
 
     def _load(self, complaint_ids: list[str]) -> None:
         for start in range(0, len(complaint_ids), 500):

@@ -7,6 +7,7 @@ SQL is written once with `?` placeholders; PostgreSQL gets them as `%s`.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,9 +53,10 @@ TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles
 class SqlStore:
     """A connection to some SQL tables on SQLite or PostgreSQL, with explicit transactions."""
 
-    def __init__(self, connection: Any, dialect: str) -> None:
+    def __init__(self, connection: Any, dialect: str, path: str = ":memory:") -> None:
         self.connection = connection
         self.dialect = dialect
+        self.path = path  # SQLite's file; ':memory:' on PostgreSQL
         self.create()
 
     def create(self) -> None:
@@ -67,7 +69,7 @@ class SqlStore:
         connection = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
-        return cls(connection, "sqlite")
+        return cls(connection, "sqlite", str(path))
 
     @classmethod
     def postgres(cls, url: str) -> Self:
@@ -148,3 +150,38 @@ class ReadModelStore(SqlStore):
         rows = self.query("SELECT position FROM tracking WHERE projection = ? AND source = ? AND partition = ?",
                           (projection, source, partition))
         return int(rows[0][0]) if rows else None
+
+    def meta(self, key: str) -> str | None:
+        rows = self.query("SELECT value FROM readmodel_meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as cursor:
+            self.execute(cursor, "INSERT INTO readmodel_meta (key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    @contextmanager
+    def rebuild_lock(self) -> Iterator[bool]:
+        """True when this process may rebuild: one rebuild at a time, held while it runs, and let go
+        by the operating system or the database if the process dies."""
+        if self.dialect == "postgres":
+            got = bool(self.query("SELECT pg_try_advisory_lock(hashtext('plaintrail.rebuild'))")[0][0])
+            try:
+                yield got
+            finally:
+                if got:
+                    self.query("SELECT pg_advisory_unlock(hashtext('plaintrail.rebuild'))")
+            return
+        if self.path == ":memory:":
+            yield True
+            return
+        with open(f"{self.path}.rebuild-lock", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

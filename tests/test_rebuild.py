@@ -118,3 +118,70 @@ def test_a_second_runner_never_folds_the_same_batch(tmp_path: Path, history: tup
     folded = answers(settings)
     rebuild(settings)
     assert answers(settings) == folded
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_rebuild_in_processes_equals_incremental(settings: Settings, history: tuple[dict[str, Any], list[str]],
+                                                 workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranges of complaints folded in separate (spawned) processes add up to the one-process answers."""
+    record(settings, *history, chunks=5, seed=workers)
+    incremental = answers(settings)
+    monkeypatch.setattr("consumers.replay.ALONE_BELOW", 0)
+    events = rebuild(settings, workers=workers)
+    assert events == open_log(settings).recorder.max_notification_id()
+    assert answers(settings) == incremental
+
+
+def test_ranges_cover_every_originator_once() -> None:
+    from consumers.replay import bounds
+
+    for parts in (1, 2, 3, 7):
+        cuts = bounds(parts)
+        assert cuts[0][0] == "0" * 32 and cuts[-1][1] is None and len(cuts) == parts
+        assert all(high == low for (_, high), (low, _) in zip(cuts, cuts[1:], strict=False))
+
+
+def test_a_rebuild_that_died_is_done_again_by_the_next_catch_up(
+        settings: Settings, history: tuple[dict[str, Any], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    record(settings, *history, chunks=3, seed=5)
+    before = answers(settings)
+    original = ReadModelStore.executemany
+    calls = {"n": 0}
+
+    def die_on_second_write(self: ReadModelStore, cursor: Any, statement: str, rows: Any) -> None:
+        calls["n"] += 1
+        original(self, cursor, statement, rows)
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("killed mid-rebuild")
+
+    monkeypatch.setattr("consumers.replay.WRITE_EVERY", 40)
+    monkeypatch.setattr(ReadModelStore, "executemany", die_on_second_write)
+    with pytest.raises(KeyboardInterrupt):
+        rebuild(settings)
+    monkeypatch.setattr(ReadModelStore, "executemany", original)
+    store = open_read_models(settings)
+    try:
+        assert store.meta("rebuild") == "under way" and store.position("readmodels", "log") is None
+    finally:
+        store.close()
+    log = open_log(settings)
+    assert catch_up(settings, log=log) == log.recorder.max_notification_id()  # all of it, once
+    assert answers(settings) == before
+
+
+def test_a_second_rebuild_waits_for_the_first(tmp_path: Path, history: tuple[dict[str, Any], list[str]]) -> None:
+    from plaintrail.wiring import RebuildUnderWay
+
+    settings = Settings(home=tmp_path)
+    record(settings, *history, chunks=2, seed=3)
+    store = open_read_models(settings)
+    try:
+        with store.rebuild_lock() as mine:
+            assert mine
+            with pytest.raises(RebuildUnderWay):
+                rebuild(settings)
+            store.set_meta("rebuild", "under way")
+            assert catch_up(settings) == 0  # the holder of the lock brings the read models up to date
+    finally:
+        store.close()
+    assert catch_up(settings) == open_log(settings).recorder.max_notification_id()

@@ -6,9 +6,10 @@ import argparse
 import sys
 import time
 
+from plaintrail import wiring
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
-from plaintrail.wiring import catch_up, open_read_models
+from plaintrail.wiring import catch_up, open_log, open_read_models
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,21 +18,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Drop the read-model tables (never the events) and fold the whole event log again. "
         "The result equals what the incremental path computed; run it after changing a projection.")
     parser.add_argument("--json", action="store_true", help='print {"events": n, "seconds": s}')
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="processes folding ranges of complaints side by side (default: one per core)")
     parser.set_defaults(func=run)
 
 
-def rebuild(settings: Settings, progress: bool = False) -> int:
+def rebuild(settings: Settings, progress: bool = False, workers: int | None = None) -> int:
+    """Rebuild, then fold whatever was recorded while it ran."""
+    log = open_log(settings)
     store = open_read_models(settings)
     try:
-        store.drop()
-        return catch_up(settings, progress=progress, store=store, force=True)
+        folded = wiring.rebuild(settings, progress, workers, log=log, store=store)
+        return folded + catch_up(settings, log=log, store=store, force=True)
     finally:
         store.close()
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
-    events = rebuild(settings, progress=sys.stderr.isatty())
+    try:
+        events = rebuild(settings, progress=sys.stderr.isatty(), workers=args.workers)
+    except wiring.RebuildUnderWay as error:
+        print(f"plaintrail rebuild: {error}", file=sys.stderr)
+        return 2
     seconds = round(time.perf_counter() - started, 3)
     if args.json:
         print_json({"events": events, "seconds": seconds})

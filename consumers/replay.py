@@ -1,0 +1,201 @@
+"""The rebuild: every complaint's whole history folded at once, ranges of complaints side by side.
+
+Following the log (consumers/local.py) reads events in recording order, so one complaint's events
+lie scattered over the whole log: its facts stay in memory (or are read back) and are rewritten in
+every batch that touches them. A rebuild starts from nothing, so it reads the event table in its
+primary-key order instead, (originator_id, originator_version): each complaint's events come
+together, are folded once, written once and forgotten. Memory stays flat however long the log, and
+disjoint ranges of originator ids fold in separate processes that share nothing but the final sums.
+
+Only events up to the last notification id seen at the start are folded, and that id becomes the
+tracking position, so events recorded meanwhile are left to the incremental path, exactly once.
+A marker in `readmodel_meta` says a rebuild is under way: a crash leaves it behind, and the next
+catch-up rebuilds again rather than fold on top of half a rebuild (`plaintrail.wiring.catch_up`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from tqdm import tqdm
+
+from domain.facts import ComplaintFacts
+from projections import complaints
+from projections.envelope import Envelope
+from projections.runner import PROJECTION, Projector, folded
+from projections.store import ReadModelStore
+
+SOURCE = "log"  # the same source the embedded runner tracks: it carries on from the rebuild's position
+WRITE_EVERY = 2_000  # complaints per facts transaction
+REPORT_EVERY = 20_000  # events between progress reports
+ALONE_BELOW = 100_000  # events: fewer than this fold in this process (starting others costs ~1 s)
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Where the events and the read models are, as plain strings a spawned process can open."""
+
+    events: str  # the SQLite file, or a postgresql:// URL
+    table: str  # the library's events table
+    readmodels: str  # the SQLite file, or the same postgresql:// URL
+    tz: str
+
+    @property
+    def postgres(self) -> bool:
+        return self.events.startswith("postgres")
+
+    def open_readmodels(self) -> ReadModelStore:
+        return ReadModelStore.postgres(self.readmodels) if self.postgres else ReadModelStore.sqlite(self.readmodels)
+
+
+@dataclass
+class Part:
+    """What one range of originators folded: events, the indicator sums, the organisation's envelopes."""
+
+    events: int = 0
+    sums: dict[complaints.Key, list[int]] = field(default_factory=dict)
+    organisation: list[Envelope] = field(default_factory=list)
+
+
+def bounds(parts: int) -> list[tuple[str, str | None]]:
+    """`parts` equal ranges of originator ids, as 32 hex digits (ids are UUIDs: uniform in that space)."""
+    cuts = [f"{(i << 128) // parts:032x}" for i in range(parts)]
+    return list(zip(cuts, [*cuts[1:], None], strict=True))
+
+
+def stored_events(stores: Stores, low: str, high: str | None, last: int) -> Iterator[tuple[Any, ...]]:
+    """(notification id, originator id, version, topic, state) of one range, in primary-key order."""
+    columns = "originator_id, originator_version, topic, state"
+    if stores.postgres:
+        import psycopg
+
+        with psycopg.connect(stores.events) as connection, connection.cursor(name="replay") as cursor:
+            cursor.itersize = 5_000
+            upper = "AND originator_id < %s " if high else ""
+            cursor.execute(f"SELECT notification_id, {columns} FROM {stores.table} WHERE originator_id >= %s "
+                           f"{upper}AND notification_id <= %s ORDER BY originator_id, originator_version",
+                           [UUID(low), *([UUID(high)] if high else []), last])
+            yield from cursor
+        return
+    lite = sqlite3.connect(f"file:{stores.events}?mode=ro", uri=True)
+    try:
+        yield from lite.execute(
+            f"SELECT rowid, {columns} FROM {stores.table} WHERE originator_id >= ? AND originator_id < ? "
+            "AND rowid <= ? ORDER BY originator_id, originator_version", (low, high or "g", last))
+    finally:
+        lite.close()
+
+
+def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any = None) -> Part:
+    """Fold every complaint whose originator id is in [low, high) and write its facts row."""
+    tz, part, pending = ZoneInfo(stores.tz), Part(), 0
+    rows: list[tuple[Any, ...]] = []
+    deltas = complaints.IndicatorDeltas()
+    store = stores.open_readmodels()
+
+    def write() -> None:
+        with store.transaction() as cursor:
+            store.executemany(cursor, complaints.UPSERT_FACTS, rows)
+        rows.clear()
+
+    try:
+        for _, events in groupby(stored_events(stores, low, high, last), key=itemgetter(1)):
+            facts: ComplaintFacts | None = None
+            for notification_id, originator_id, version, topic, state in events:
+                envelope = Envelope.from_stored(notification_id, originator_id, version, topic, bytes(state))
+                if envelope.event_type.startswith("Organisation."):
+                    part.organisation.append(envelope)
+                elif envelope.complaint_id is not None and envelope.event_type.startswith("Complaint."):
+                    facts, applied = folded(facts, envelope)
+                    part.events += applied
+                    pending += applied
+            if facts is not None:
+                deltas.add(*complaints.contribution(facts, tz), +1)
+                rows.append(complaints.facts_row(facts, tz))
+                if len(rows) >= WRITE_EVERY:
+                    write()
+            if report is not None and pending >= REPORT_EVERY:
+                report.put(("progress", pending))
+                pending = 0
+        if rows:
+            write()
+        if report is not None and pending:
+            report.put(("progress", pending))
+    finally:
+        store.close()
+    part.sums = deltas.sums
+    return part
+
+
+def _child(stores: Stores, low: str, high: str | None, last: int, report: Any) -> None:
+    try:
+        report.put(("done", fold_part(stores, low, high, last, report)))
+    except BaseException as error:  # the parent turns it into an error of its own
+        report.put(("failed", f"{type(error).__name__}: {error}"))
+        raise
+
+
+def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, progress: bool = False) -> int:
+    """Drop the read models and fold events 1..`last` in `workers` processes; returns events folded.
+
+    The caller holds the store's rebuild lock."""
+    store.drop()
+    store.set_meta("rebuild", "under way")
+    workers = 1 if last < ALONE_BELOW else max(1, workers)
+    bar = tqdm(total=last, unit="event", desc="rebuilding", unit_scale=True) if progress else None
+    alone = workers == 1
+    parts = [fold_part(stores, "0" * 32, None, last)] if alone else _in_processes(stores, last, workers, bar)
+    if bar is not None:
+        bar.close()
+    total = complaints.IndicatorDeltas()
+    for part in parts:
+        for (unit, month), counts in part.sums.items():
+            total.add((unit, month), tuple(counts), +1)  # type: ignore[arg-type]
+    organisation = sorted((e for part in parts for e in part.organisation), key=lambda e: e.version)
+    projector = Projector(store, ZoneInfo(stores.tz))
+    with store.transaction() as cursor:
+        folded_org = projector.fold_organisation(cursor, organisation)
+        store.executemany(cursor, complaints.ADD_INDICATORS, total.rows())
+        store.execute(cursor, "INSERT INTO tracking (projection, source, partition, position) VALUES (?, ?, 0, ?)",
+                      (PROJECTION, SOURCE, last))
+        store.execute(cursor, "DELETE FROM readmodel_meta WHERE key = 'rebuild'")
+    return sum(part.events for part in parts) + folded_org
+
+
+def _in_processes(stores: Stores, last: int, workers: int, bar: Any) -> list[Part]:
+    context = multiprocessing.get_context("spawn")  # no inherited connections or locks
+    report = context.Queue()
+    children = [context.Process(target=_child, args=(stores, low, high, last, report), daemon=True)
+                for low, high in bounds(workers)]
+    for child in children:
+        child.start()
+    parts: list[Part] = []
+    try:
+        while len(parts) < len(children):
+            try:
+                kind, value = report.get(timeout=1)
+            except queue.Empty:
+                if any(c.exitcode not in (None, 0) for c in children):
+                    raise RuntimeError("a rebuild process died; run the rebuild again") from None
+                continue
+            if kind == "progress" and bar is not None:
+                bar.update(value)
+            elif kind == "failed":
+                raise RuntimeError(f"a rebuild process failed: {value}")
+            elif kind == "done":
+                parts.append(value)
+    finally:
+        for child in children:
+            if child.is_alive() and len(parts) < len(children):
+                child.terminate()
+            child.join()
+    return parts
