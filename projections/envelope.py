@@ -47,9 +47,23 @@ def _unwrap(value: Any) -> Any:
 def _plain_state(data: bytes) -> dict[str, Any]:
     state: dict[str, Any] = orjson.loads(data)
     for key, value in state.items():
-        if isinstance(value, dict | list):
+        kind = type(value)
+        if kind is dict:
+            if len(value) == 2 and "_data_" in value and value.get("_type_") not in (None, "uuid_hex"):
+                state[key] = value["_data_"]  # most of them: a date-time or a decimal, one level down
+            else:
+                state[key] = _unwrap(value)
+        elif kind is list:
             state[key] = _unwrap(value)
     return state
+
+
+def decode(state: bytes) -> tuple[str, dict[str, Any]]:
+    """When an event was recorded (ISO text) and its payload as plain JSON, from the stored state."""
+    payload = _plain_state(state)
+    recorded = payload.pop("timestamp")
+    payload.pop("originator_topic", None)
+    return recorded, payload
 
 
 @dataclass(frozen=True)
@@ -80,9 +94,7 @@ class Envelope:
     def from_stored(cls, notification_id: int, originator_id: Any, version: int, topic: str,
                     state: bytes) -> Envelope:
         """The envelope of one row of the event table, as the library stored it."""
-        payload = _plain_state(state)
-        recorded = payload.pop("timestamp")
-        payload.pop("originator_topic", None)
+        recorded, payload = decode(state)
         return cls(
             notification_id=notification_id,
             originator_id=str(originator_id if isinstance(originator_id, UUID) else UUID(originator_id)),

@@ -29,13 +29,14 @@ class PositionMoved(RuntimeError):
     """Another runner folded this source's events since this batch was read."""
 
 
-def folded(facts: ComplaintFacts | None, envelope: Envelope) -> tuple[ComplaintFacts, bool]:
-    """One complaint's facts after `envelope` (None: nothing folded yet), and whether it was new."""
+def folded(facts: ComplaintFacts | None, version: int, event_type: str, recorded_at: str,
+           payload: dict[str, Any]) -> tuple[ComplaintFacts, bool]:
+    """One complaint's facts after an event (`facts` None: nothing folded yet), and whether it was new."""
     if facts is None:
-        if envelope.event_type != "Complaint.Received":
-            raise ValueError(f"{envelope.event_type} for {envelope.complaint_id} before it was received")
-        return ComplaintFacts.received(envelope.version, envelope.recorded_at, envelope.payload), True
-    return facts, facts.apply(envelope.version, envelope.event_type, envelope.recorded_at, envelope.payload)
+        if event_type != "Complaint.Received":
+            raise ValueError(f"{event_type} for {payload.get('complaint_id')} before it was received")
+        return ComplaintFacts.received(version, recorded_at, payload), True
+    return facts, facts.apply(version, event_type, recorded_at, payload)
 
 
 class Projector:
@@ -119,7 +120,9 @@ class Projector:
 
     def _apply(self, envelope: Envelope) -> int:
         assert envelope.complaint_id is not None
-        self.cache[envelope.complaint_id], applied = folded(self.cache.get(envelope.complaint_id), envelope)
+        self.cache[envelope.complaint_id], applied = folded(
+            self.cache.get(envelope.complaint_id), envelope.version, envelope.event_type, envelope.recorded_at,
+            envelope.payload)
         return int(applied)
 
     def _load(self, complaint_ids: list[str]) -> None:

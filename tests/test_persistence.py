@@ -79,7 +79,7 @@ def test_timeline_as_of_between_imports(settings: Settings, tmp_path: Path) -> N
     import_file(open_log(settings), first_part, "jsonl", settings.home)
     log = open_log(settings)
     complaint_id = json.loads(lines[0])["complaint_id"]
-    cut = max(e.timestamp for e in log.events.get(complaint_uuid(complaint_id)))
+    cut = max(e.timestamp for e in log.events.get(complaint_uuid(complaint_id)))  # type: ignore[attr-defined]
     import_file(open_log(settings), EXAMPLES / "actions.jsonl", "jsonl", settings.home)
     then = timeline(open_log(settings), complaint_id, settings.tz, as_of=cut)
     now = timeline(open_log(settings), complaint_id, settings.tz)

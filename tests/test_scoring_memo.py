@@ -91,8 +91,8 @@ def test_memo_equals_the_facts_however_it_was_filled(tmp_path: Path, history: tu
     record(settings, lines[:cut])
     store = open_read_models(settings)
     rules = SlaRules()
-    for period in PERIODS:  # fill the memo from half a history: much of it goes stale below
-        through_memo(store, Period.parse(period), MID_YEAR, rules)
+    for text in PERIODS:  # fill the memo from half a history: much of it goes stale below
+        through_memo(store, Period.parse(text), MID_YEAR, rules)
     filled = store.query("SELECT COUNT(*) FROM liabilities")[0][0]
     assert filled > 100
     record(settings, lines[cut:])
@@ -103,9 +103,9 @@ def test_memo_equals_the_facts_however_it_was_filled(tmp_path: Path, history: tu
                 entries, corrections, _, _ = through_memo(store, period, now, sla)
                 assert (entries, corrections) == straight(store, period, now, sla)
                 assert through_memo(store, period, now, sla)[:2] == (entries, corrections)  # warm
-    for period in map(Period.parse, PERIODS):  # HR's people-only path gives the same people as the full one
-        full, fixes = scores.entries(store, period, Policy.load(), UTC, LATER, rules)
-        people, same_fixes = scores.entries(store, period, Policy.load(), UTC, LATER, rules, outlets=False)
+    for each in map(Period.parse, PERIODS):  # HR's people-only path gives the same people as the full one
+        full, fixes = scores.entries(store, each, Policy.load(), UTC, LATER, rules)
+        people, same_fixes = scores.entries(store, each, Policy.load(), UTC, LATER, rules, outlets=False)
         assert scores.person_rows(people, same_fixes, {}) == scores.person_rows(full, fixes, {})
         assert not any(e.rule.startswith("outlet.") for e in people) and len(people) < len(full)
     year = Period.parse("2024")
