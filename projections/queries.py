@@ -89,29 +89,31 @@ def indicator_trend(store: ReadModelStore, outlets: list[str] | None = None) -> 
 def unit_lines(store: ReadModelStore, period: Period, level: str, compare: Period | None = None,
                ) -> tuple[list[Line], list[Line]]:
     """Every unit of `level` (zero-complaint ones too) as (unit, name, customers, work_orders, complaints,
-    regulator_transferred, effective): its outlets' sums over `period`, and over `compare` (one scan)."""
+    regulator_transferred, effective): its outlets' sums over `period`, and over `compare`.
+
+    Each period is one range of the indicators' key (period, unit): outlets read their rows as they
+    are, higher levels sum their outlets' rows."""
     if level not in ("outlet", "sub_branch", "branch"):
         raise ValueError(f"unknown level {level!r}; use outlet, sub_branch or branch")
-    picks = ", ".join(f"SUM(CASE WHEN m.period = ? THEN m.{c} ELSE 0 END), SUM(m.{c})"
-                      for c in ("work_orders", "complaints", "regulator_transferred", "effective"))
-    key = "m.unit" if level == "outlet" else f"r.{level}"
-    join = "" if level == "outlet" else "JOIN org_rollup r ON r.outlet = m.unit"
-    periods = [str(period)] + ([str(compare)] if compare else [])
-    sums = {row[0]: row[1:] for row in store.query(
-        f"SELECT {key}, {picks} FROM indicators m {join} WHERE m.period IN ({', '.join('?' * len(periods))}) "
-        f"GROUP BY {key}", [*[str(period)] * 4, *periods])}
-    bases = dict(store.query(  # type: ignore[arg-type]
-        "SELECT unit, customers FROM org_units WHERE kind = 'outlet'" if level == "outlet" else
-        f"SELECT r.{level}, SUM(COALESCE(o.customers, 0)) FROM org_rollup r JOIN org_units o ON o.unit = r.outlet "
-        f"GROUP BY r.{level}"))
-    current, previous = [], []
-    zero = (0, 0, 0, 0, 0, 0, 0, 0)
-    for unit, name in store.query("SELECT unit, name FROM org_units WHERE kind = ?", [level]):
-        w, w_all, c, c_all, t, t_all, e, e_all = sums.get(unit, zero)
-        customers = int(bases.get(unit) or 0)
-        current.append((unit, name, customers, int(w), int(c), int(t), int(e)))
-        previous.append((unit, name, customers, int(w_all - w), int(c_all - c), int(t_all - t), int(e_all - e)))
-    return current, previous
+    counts = "work_orders, complaints, regulator_transferred, effective"
+    if level == "outlet":
+        units = store.query("SELECT unit, name, COALESCE(customers, 0) FROM org_units WHERE kind = 'outlet'")
+        sums = f"SELECT unit, {counts} FROM indicators WHERE period = ?"
+    else:
+        bases = dict(store.query(  # type: ignore[arg-type]
+            f"SELECT r.{level}, SUM(COALESCE(o.customers, 0)) FROM org_rollup r JOIN org_units o ON o.unit = r.outlet "
+            f"GROUP BY r.{level}"))
+        units = [(unit, name, bases.get(unit) or 0)
+                 for unit, name in store.query("SELECT unit, name FROM org_units WHERE kind = ?", [level])]
+        sums = (f"SELECT r.{level}, SUM(work_orders), SUM(complaints), SUM(regulator_transferred), SUM(effective) "
+                f"FROM indicators m JOIN org_rollup r ON r.outlet = m.unit WHERE m.period = ? GROUP BY r.{level}")
+    zero = (0, 0, 0, 0)
+    lines = []
+    for each in (period, compare):
+        found = {row[0]: row[1:] for row in store.query(sums, [str(each)])} if each is not None else {}
+        lines.append([(unit, name, int(customers), *map(int, found.get(unit, zero)))  # type: ignore[misc]
+                      for unit, name, customers in units])
+    return lines[0], lines[1]
 
 
 def find_complaints(store: ReadModelStore, by: str, text: str, limit: int = 200) -> list[dict[str, Any]]:
