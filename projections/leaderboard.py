@@ -41,34 +41,36 @@ def order_key(line: Line) -> tuple[Any, ...]:
     return (transferred, math.inf, math.inf, complaints, unit)
 
 
-def ranked(lines: Iterable[Line], size: int = DEFAULT_SIZE) -> tuple[list[Line], set[str], set[str]]:
-    """The lines best first, and the units on the red and on the black list."""
-    rows = sorted(lines, key=order_key)
-    black = {line[0] for line in [r for r in rows if r[5] >= 1][-size:]} if size > 0 else set()
-    red = {line[0] for line in [r for r in rows if r[0] not in black][:size]} if size > 0 else set()
-    return rows, red, black
-
-
 def board(current: Iterable[Line], previous: Iterable[Line] | None, size: int = DEFAULT_SIZE,
           ) -> list[dict[str, Any]]:
     """The ranked rows, each with the comparison period's rank and counts and the change.
 
     `previous` is None (or empty of any work order) when nothing was recorded in the comparison
-    period: then there is no earlier rank to move from. (Hot: 15,000 outlets make 15,000 rows, so the
-    rates are worked out inline rather than through per_10k and change_pct, which they equal.)
+    period: then there is no earlier rank to move from. This is the reference the database's own
+    ranking (`queries.ranked_lines`, what the commands use) is tested against.
     """
-    rows, red, black = ranked(current, size)
+    rows = sorted(current, key=order_key)
     before_lines = [p for p in previous or () if p[3]]
-    earlier = ranked(previous or (), size)[0] if before_lines else []
+    earlier = sorted(previous or (), key=order_key) if before_lines else []
     before = {line[0]: (rank, line) for rank, line in enumerate(earlier, start=1)}
     nothing = (None, (None, None, None, 0, 0, 0, 0))
+    return rows_of([(*line, *before.get(line[0], nothing)[1][3:], before.get(line[0], nothing)[0])
+                    for line in rows], size)
+
+
+def rows_of(ordered: list[tuple[Any, ...]], size: int = DEFAULT_SIZE) -> list[dict[str, Any]]:
+    """The board's rows from lines already in order, each (unit, name, customers, work_orders, complaints,
+    regulator_transferred, effective, the four counts of the comparison period, its rank there or None).
+
+    Hot: 15,000 outlets make 15,000 rows, so the rates are worked out inline (equal to per_10k and
+    change_pct)."""
+    black = {line[0] for line in [r for r in ordered if r[5] >= 1][-size:]} if size > 0 else set()
+    red = {line[0] for line in [r for r in ordered if r[0] not in black][:size]} if size > 0 else set()
     out = []
-    for rank, (unit, name, customers, w, c, t, e) in enumerate(rows, start=1):
-        old_rank, (_, _, _, pw, pc, pt, pe) = before.get(unit, nothing)
+    for rank, (unit, name, customers, w, c, t, e, pw, pc, pt, pe, old_rank) in enumerate(ordered, start=1):
+        rates: list[float | None] = [None, None, None, None]
         if customers:
-            rates: list[float | None] = [round(n * 10_000 / customers, 4) if n else 0.0 for n in (w, c, t, e)]
-        else:
-            rates = [None, None, None, None]
+            rates = [round(n * 10_000 / customers, 4) if n else 0.0 for n in (w, c, t, e)]
         out.append({
             "rank": rank, "unit": unit, "name": name,
             "work_orders": w, "complaints": c, "regulator_transferred": t, "effective": e,

@@ -14,7 +14,7 @@ from domain.policy import Policy
 from domain.sla import SlaRules
 from projections import queries, scores, secondary, sla_report
 from projections.access import AccessDenied, Viewer
-from projections.leaderboard import board
+from projections.leaderboard import rows_of
 from projections.store import ReadModelStore
 from projections.timeline import timeline
 
@@ -28,7 +28,7 @@ class ScopedReader:
     def leaderboard(self, period: Period, level: str, size: int = 10, compare: Period | None = None,
                     ) -> list[dict[str, Any]]:
         self.viewer.require("leaderboard")
-        rows = board(*queries.unit_lines(self.store, period, level, compare or period.previous), size)
+        rows = rows_of(queries.ranked_lines(self.store, period, level, compare or period.previous), size)
         return self.viewer.units(rows, self.chart)
 
     def find_complaints(self, by: str, text: str) -> list[dict[str, Any]]:

@@ -130,3 +130,48 @@ def test_every_event_folded_once_across_catch_ups(bank: Bank) -> None:
     assert catch_up(bank.settings, log=bank.log) == 0  # nothing new: nothing folded again
     assert bank.board("2024-03") == first
     assert sum(r["work_orders"] for r in bank.board("2024")) == 9
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_database_ranks_as_the_reference_order_does(settings: Settings, seed: int) -> None:
+    """`ranked_lines` (the database sorts) gives the same boards as `board` over `unit_lines` (Python sorts):
+    ties everywhere, equal rates from different counts, outlets with no customer base, ids that a
+    locale would order differently from code points, periods with and without anything to compare."""
+    import random
+
+    from plaintrail.wiring import open_read_models
+    from projections import queries
+    from projections.leaderboard import LEVELS, board, rows_of
+
+    rng = random.Random(seed)
+    store = open_read_models(settings)
+    try:
+        units = [("HQ", "hq", None, None), ("BR", "branch", "HQ", None)]
+        subs = [f"S{n}" for n in range(6)]
+        units += [(s, "sub_branch", "BR", None) for s in subs]
+        outlets = [rng.choice(["o", "O", "é", "Z", "a-", "a_"]) + str(n) for n in range(120)]
+        units += [(o, "outlet", rng.choice(subs), rng.choice([None, 0, 5_000, 10_000, 20_000, 30_000]))
+                  for o in outlets]
+        with store.transaction() as cursor:
+            store.executemany(cursor, "INSERT INTO org_units (unit, name, kind, parent, customers) "
+                              "VALUES (?, ?, ?, ?, ?)", [(u, u.lower(), k, p, c) for u, k, p, c in units])
+            store.executemany(cursor, "INSERT INTO org_rollup (outlet, sub_branch, branch) VALUES (?, ?, 'BR')",
+                              [(u, p) for u, k, p, _ in units if k == "outlet"])
+            rows = []
+            for period in ("2024-01", "2024-02"):
+                for outlet in rng.sample(outlets, 90):
+                    scale = rng.choice([1, 2, 3])
+                    t = rng.choice([0, 0, 0, 1, 2]) * scale
+                    c = t + rng.choice([0, 1, 2, 4]) * scale
+                    rows.append((outlet, period, c + rng.randrange(3), c, t, min(c, rng.randrange(3))))
+            store.executemany(cursor, "INSERT INTO indicators (unit, period, work_orders, complaints, "
+                              "regulator_transferred, effective) VALUES (?, ?, ?, ?, ?, ?)", rows)
+        for period, compare in (("2024-02", "2024-01"), ("2024-01", "2023-12"), ("2024-02", None)):
+            now, before = Period.parse(period), Period.parse(compare) if compare else None
+            for level in LEVELS:
+                for size in (0, 3, 10):
+                    expected = board(*queries.unit_lines(store, now, level, before), size)
+                    assert rows_of(queries.ranked_lines(store, now, level, before), size) == expected
+                    assert len(expected) == sum(1 for u in units if u[1] == level)
+    finally:
+        store.close()

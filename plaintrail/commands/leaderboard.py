@@ -11,7 +11,7 @@ from plaintrail.output import print_json, print_table, write_csv
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_read_models
 from projections import queries
-from projections.leaderboard import DEFAULT_SIZE, LEVELS, board
+from projections.leaderboard import DEFAULT_SIZE, LEVELS, rows_of
 
 COLUMNS = ["rank", "list", "unit", "name", "work_orders", "complaints", "regulator_transferred", "effective",
            "regulator_transferred_per_10k", "complaints_per_10k", "previous_rank", "rank_change",
@@ -45,7 +45,7 @@ def leaderboard(settings: Settings, period: Period, level: str, size: int = DEFA
     store = open_read_models(settings)
     try:
         catch_up(settings, progress=sys.stderr.isatty(), store=store)
-        return board(*queries.unit_lines(store, period, level, compared_with(period, compare)), size)
+        return rows_of(queries.ranked_lines(store, period, level, compared_with(period, compare)), size)
     finally:
         store.close()
 
