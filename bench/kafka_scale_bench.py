@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -33,7 +34,7 @@ from projections.store import ReadModelStore
 SCRIPT = Path(__file__).resolve().parents[1] / "infra" / "kafka.sh"
 
 
-def snapshot(path: Path) -> list[object]:
+def snapshot(path: Path) -> list[list[tuple[Any, ...]]]:
     store = ReadModelStore.sqlite(path)
     try:
         return [store.query("SELECT complaint_id, facts FROM complaint_facts ORDER BY complaint_id"),

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.access_log import Access
@@ -154,18 +154,27 @@ class ComplaintLog(Application):
                 outcome.accepted += 1
             else:
                 outcome.duplicates += 1
-        # The events, not the aggregates: the library checks each object it is given against its
-        # protocols, slowly, so handing it events does that once per event rather than twice per
-        # complaint. We keep our own cache, so the repository's (which wants aggregates) is not missed.
         events = [e for complaint in touched.values() for e in complaint.collect_events()]
         try:
-            self.save(*events)
+            self._save_events(events)
         except Exception:
             self._cache.clear()
             raise
         for uuid, complaint in touched.items():
             self._remember(uuid, complaint)
         return outcome
+
+    def _save_events(self, events: list[Any]) -> None:
+        """`Application.save` of our own new events, minus the check of every object against the library's
+        runtime protocols (two `isinstance` on a `Protocol` an event, ~20 us on Python 3.11: a third of an
+        import). The same steps follow: record in one transaction, snapshots, notify. We keep our own cache,
+        so the repository's (which wants aggregates) is not missed."""
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        processing.events.extend(events)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # the library's deprecated hook, as save calls it
 
     @staticmethod
     def check_units(action: Action, units: Mapping[str, object]) -> None:

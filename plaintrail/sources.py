@@ -7,11 +7,12 @@ sequence spoils only its own line.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 MAX_LINE_BYTES = 1 << 20  # one action is a few hundred bytes; a megabyte line is an attack or an accident
 
@@ -58,7 +59,7 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Row]:
         if number == 1:
             text = text.removeprefix("\ufeff")
         try:
-            data = json.loads(text)
+            data = orjson.loads(text)  # strict JSON (no NaN), and several times faster than json
         except (ValueError, RecursionError) as error:
             yield Row(number, text, error=f"malformed JSON: {error}")
             continue

@@ -146,7 +146,7 @@ def test_the_database_ranks_as_the_reference_order_does(settings: Settings, seed
     rng = random.Random(seed)
     store = open_read_models(settings)
     try:
-        units = [("HQ", "hq", None, None), ("BR", "branch", "HQ", None)]
+        units: list[tuple[str, str, str | None, int | None]] = [("HQ", "hq", None, None), ("BR", "branch", "HQ", None)]
         subs = [f"S{n}" for n in range(6)]
         units += [(s, "sub_branch", "BR", None) for s in subs]
         outlets = [rng.choice(["o", "O", "é", "Z", "a-", "a_"]) + str(n) for n in range(120)]
