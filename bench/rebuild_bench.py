@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outlets", type=int, default=15_000, help="outlets in the generated bank")
     parser.add_argument("--quick", action="store_true", help="5,000 complaints over 500 outlets")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, help="rebuild processes (default: one per core)")
     parser.add_argument("--workdir", type=Path, help="keeps the built store between runs (default: a temp dir)")
     args = parser.parse_args(argv)
     complaints, outlets = (5_000, 500) if args.quick else (args.complaints, args.outlets)
@@ -79,21 +81,23 @@ def main(argv: list[str] | None = None) -> int:
     events, read_s = read_and_decode(settings)
     print(f"(a) read + decode the log:  {events:>9,} events in {read_s:6.1f} s = {events / read_s:>8,.0f} events/s")
     started = time.perf_counter()
-    folded, peak_mb = rebuild_in_child(settings)
+    folded, peak_mb, workers_mb = rebuild_in_child(settings, args.workers)
     fold_s = time.perf_counter() - started
     print(f"(b) rebuild the read models: {folded:>9,} events in {fold_s:6.1f} s = {folded / fold_s:>8,.0f} events/s"
-          f"; peak RSS of the rebuild process {peak_mb:,.0f} MB")
+          f" ({args.workers or os.cpu_count()} processes); peak RSS: {peak_mb:,.0f} MB the rebuild, "
+          f"{workers_mb:,.0f} MB its largest worker")
     print(f"    ratio (b)/(a) = {read_s / fold_s:.2f}; goal 50,000 events/s: "
           f"{'met' if folded / fold_s >= 50_000 else 'NOT met'}")
 
-    timings = []
-    for _ in range(7):
-        started = time.perf_counter()
-        rows = leaderboard(settings, Period.parse("2024Q2"), "outlet")
-        timings.append(time.perf_counter() - started)
-    median = statistics.median(timings) * 1000
-    print(f"(c) leaderboard over {len(rows):,} outlets (2024Q2 vs 2024Q1): median {median:.0f} ms of 7; "
-          f"goal < 100 ms: {'met' if median < 100 else 'NOT met'}")
+    for period in ("2024-05", "2024Q2", "2024"):
+        timings = []
+        for _ in range(7):
+            started = time.perf_counter()
+            rows = leaderboard(settings, Period.parse(period), "outlet")
+            timings.append(time.perf_counter() - started)
+        median = statistics.median(timings) * 1000
+        print(f"(c) leaderboard over {len(rows):,} outlets ({period} and the one before): median {median:.0f} ms of 7, "
+              f"first {timings[0] * 1000:.0f} ms; goal < 100 ms: {'met' if median < 100 else 'NOT met'}")
     log = open_log(settings)
     middle = log.recorder.select_notifications((log.recorder.max_notification_id() or 2) // 2, 1)[0]
     as_of = datetime.fromisoformat(Envelope.from_notification(middle).recorded_at)  # halfway through the import
@@ -105,22 +109,28 @@ def main(argv: list[str] | None = None) -> int:
     took.sort()
     print(f"(d) timeline --as-of: median {statistics.median(took) * 1000:.1f} ms, "
           f"max {took[-1] * 1000:.1f} ms over {len(took)} complaints; goal < 20 ms")
-    started = time.perf_counter()
-    people, _ = compute(settings, Period.parse("2024Q2"), Policy.load())
-    print(f"(e) HR scores for 2024Q2: {len(people):,} people in {time.perf_counter() - started:.2f} s; goal < 1 s")
+    for run in ("first, filling the memo after the rebuild", "again"):
+        started = time.perf_counter()
+        people, _ = compute(settings, Period.parse("2024Q2"), Policy.load())
+        seconds = time.perf_counter() - started
+        print(f"(e) HR scores for 2024Q2 ({run}): {len(people):,} people in {seconds:.2f} s; goal < 1 s: "
+              f"{'met' if seconds < 1 else 'NOT met'}")
     return 0
 
 
-def rebuild_in_child(settings: Settings) -> tuple[int, float]:
-    """The rebuild in a process of its own, so its peak memory is its own (VmHWM)."""
-    code = ("import json, re, sys; from pathlib import Path; from plaintrail.settings import Settings; "
+def rebuild_in_child(settings: Settings, workers: int | None) -> tuple[int, float, float]:
+    """The rebuild in a process of its own, so its peak memory is its own (VmHWM), and the largest of its
+    workers' (RUSAGE_CHILDREN: the biggest process it waited for)."""
+    code = ("import json, re, resource, sys; from pathlib import Path; from plaintrail.settings import Settings; "
             "from plaintrail.commands.rebuild import rebuild; "
             f"n = rebuild(Settings(home=Path({str(settings.home)!r}), database_url={settings.database_url!r}), "
-            "progress=True); peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
-            "print(json.dumps([n, int(peak) / 1024]))")
+            f"progress=True, workers={workers!r}); "
+            "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
+            "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
+            "print(json.dumps([n, int(peak) / 1024, kids / 1024]))")
     done = subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.PIPE, text=True)
-    events, peak = json.loads(done.stdout.strip().splitlines()[-1])
-    return int(events), float(peak)
+    events, peak, kids = json.loads(done.stdout.strip().splitlines()[-1])
+    return int(events), float(peak), float(kids)
 
 
 if __name__ == "__main__":
