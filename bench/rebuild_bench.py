@@ -81,11 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     events, read_s = read_and_decode(settings)
     print(f"(a) read + decode the log:  {events:>9,} events in {read_s:6.1f} s = {events / read_s:>8,.0f} events/s")
     started = time.perf_counter()
-    folded, peak_mb, workers_mb = rebuild_in_child(settings, args.workers)
+    folded, peak_mb, own_mb = rebuild_in_child(settings, args.workers)
     fold_s = time.perf_counter() - started
     print(f"(b) rebuild the read models: {folded:>9,} events in {fold_s:6.1f} s = {folded / fold_s:>8,.0f} events/s"
-          f" ({args.workers or os.cpu_count()} processes); peak RSS: {peak_mb:,.0f} MB the rebuild, "
-          f"{workers_mb:,.0f} MB its largest worker")
+          f" ({args.workers or os.cpu_count()} processes)")
+    print(f"    memory: peak RSS of the rebuild's parent {peak_mb:,.0f} MB; "
+          f"largest own memory (RssAnon) of a folding process {own_mb:,.0f} MB")
     print(f"    ratio (b)/(a) = {read_s / fold_s:.2f}; goal 50,000 events/s: "
           f"{'met' if folded / fold_s >= 50_000 else 'NOT met'}")
 
@@ -119,18 +120,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def rebuild_in_child(settings: Settings, workers: int | None) -> tuple[int, float, float]:
-    """The rebuild in a process of its own, so its peak memory is its own (VmHWM), and the largest of its
-    workers' (RUSAGE_CHILDREN: the biggest process it waited for)."""
-    code = ("import json, re, resource, sys; from pathlib import Path; from plaintrail.settings import Settings; "
-            "from plaintrail.commands.rebuild import rebuild; "
-            f"n = rebuild(Settings(home=Path({str(settings.home)!r}), database_url={settings.database_url!r}), "
-            f"progress=True, workers={workers!r}); "
+    """The rebuild in a process of its own: events, its peak RSS (VmHWM, mapped event-file pages included),
+    and the largest own memory (RssAnon: heap, no mapped files) of any process that folded."""
+    code = ("import json, re; from pathlib import Path; from plaintrail.settings import Settings; "
+            "from plaintrail.commands.rebuild import rebuild_measured; "
+            f"done = rebuild_measured(Settings(home=Path({str(settings.home)!r}), "
+            f"database_url={settings.database_url!r}), progress=True, workers={workers!r}); "
             "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
-            "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
-            "print(json.dumps([n, int(peak) / 1024, kids / 1024]))")
+            "print(json.dumps([done.events, int(peak) / 1024, done.peak_mb]))")
     done = subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.PIPE, text=True)
-    events, peak, kids = json.loads(done.stdout.strip().splitlines()[-1])
-    return int(events), float(peak), float(kids)
+    events, peak, own = json.loads(done.stdout.strip().splitlines()[-1])
+    return int(events), float(peak), float(own)
 
 
 if __name__ == "__main__":

@@ -57,11 +57,24 @@ class Stores:
         return ReadModelStore.postgres(self.readmodels) if self.postgres else ReadModelStore.sqlite(self.readmodels)
 
 
+def own_memory_mb() -> float:
+    """This process's own memory (RssAnon: heap and stacks, not mapped files), in MB; 0 where unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 @dataclass
 class Part:
     """What one range of originators folded: events, the indicator sums, the organisation's envelopes."""
 
     events: int = 0
+    peak_mb: float = 0.0  # the most own memory seen while folding (sampled at each progress report)
     sums: dict[complaints.Key, list[int]] = field(default_factory=dict)
     organisation: list[Envelope] = field(default_factory=list)
 
@@ -87,7 +100,9 @@ def stored_events(stores: Stores, low: str, high: str | None, last: int) -> Iter
             yield from cursor
         return
     lite = sqlite3.connect(f"file:{stores.events}?mode=ro", uri=True)
-    lite.execute("PRAGMA mmap_size = 4294967296")  # pages read in key order jump about the file: no read() each
+    # Pages read in key order jump about the file: mapped, they cost no read() each (1.5x faster). Mapped
+    # pages count in RSS but are the file's, shared and reclaimable; `own_memory_mb` leaves them out.
+    lite.execute("PRAGMA mmap_size = 17179869184")
     try:
         yield from lite.execute(
             f"SELECT rowid, {columns} FROM {stores.table} WHERE originator_id >= ? AND originator_id < ? "
@@ -125,8 +140,10 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
                 rows.append(complaints.facts_row(facts, tz))
                 if len(rows) >= WRITE_EVERY:
                     write()
-            if report is not None and pending >= REPORT_EVERY:
-                report.put(("progress", pending))
+            if pending >= REPORT_EVERY:
+                part.peak_mb = max(part.peak_mb, own_memory_mb())
+                if report is not None:
+                    report.put(("progress", pending))
                 pending = 0
         if rows:
             write()
@@ -135,6 +152,7 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
     finally:
         store.close()
     part.sums = deltas.sums
+    part.peak_mb = max(part.peak_mb, own_memory_mb())
     return part
 
 
@@ -146,8 +164,15 @@ def _child(stores: Stores, low: str, high: str | None, last: int, report: Any) -
         raise
 
 
-def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, progress: bool = False) -> int:
-    """Drop the read models and fold events 1..`last` in `workers` processes; returns events folded.
+@dataclass(frozen=True)
+class Rebuilt:
+    events: int
+    workers: int
+    peak_mb: float  # the largest own memory (RssAnon) of any folding process
+
+
+def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, progress: bool = False) -> Rebuilt:
+    """Drop the read models and fold events 1..`last` in `workers` processes.
 
     The caller holds the store's rebuild lock."""
     store.drop()
@@ -170,7 +195,7 @@ def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, prog
         store.execute(cursor, "INSERT INTO tracking (projection, source, partition, position) VALUES (?, ?, 0, ?)",
                       (PROJECTION, SOURCE, last))
         store.execute(cursor, "DELETE FROM readmodel_meta WHERE key = 'rebuild'")
-    return sum(part.events for part in parts) + folded_org
+    return Rebuilt(sum(part.events for part in parts) + folded_org, len(parts), max(p.peak_mb for p in parts))
 
 
 def _in_processes(stores: Stores, last: int, workers: int, bar: Any) -> list[Part]:

@@ -39,7 +39,7 @@ def replay_stores(settings: Settings, log: ComplaintLog) -> replay.Stores:
 
 
 def rebuild(settings: Settings, progress: bool = False, workers: int | None = None, log: ComplaintLog | None = None,
-            store: ReadModelStore | None = None) -> int:
+            store: ReadModelStore | None = None) -> replay.Rebuilt:
     """Drop the read models and fold every event again, in `workers` processes (default: one per core)."""
     log = log or open_log(settings)
     own_store = store is None
@@ -70,7 +70,7 @@ def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | Non
         folded = 0
         if store.meta("rebuild") is not None:
             try:
-                folded = rebuild(settings, progress, log=log, store=store)
+                folded = rebuild(settings, progress, log=log, store=store).events
             except RebuildUnderWay:
                 return 0  # the rebuilding process brings the read models up to date
         return folded + follow(log, store, Projector(store, settings.tz), progress)

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from consumers.replay import Rebuilt
 from plaintrail import wiring
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
@@ -17,19 +18,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "rebuild", help="drop and recompute every read model from the events",
         description="Drop the read-model tables (never the events) and fold the whole event log again. "
         "The result equals what the incremental path computed; run it after changing a projection.")
-    parser.add_argument("--json", action="store_true", help='print {"events": n, "seconds": s}')
+    parser.add_argument("--json", action="store_true",
+                        help='print {"events": n, "seconds": s, "workers": w, "peak_memory_mb": m}')
     parser.add_argument("--workers", type=int, metavar="N",
                         help="processes folding ranges of complaints side by side (default: one per core)")
     parser.set_defaults(func=run)
 
 
 def rebuild(settings: Settings, progress: bool = False, workers: int | None = None) -> int:
-    """Rebuild, then fold whatever was recorded while it ran."""
+    """Rebuild, then fold whatever was recorded while it ran; returns events folded."""
+    return rebuild_measured(settings, progress, workers).events
+
+
+def rebuild_measured(settings: Settings, progress: bool = False, workers: int | None = None) -> Rebuilt:
     log = open_log(settings)
     store = open_read_models(settings)
     try:
-        folded = wiring.rebuild(settings, progress, workers, log=log, store=store)
-        return folded + catch_up(settings, log=log, store=store, force=True)
+        done = wiring.rebuild(settings, progress, workers, log=log, store=store)
+        return Rebuilt(done.events + catch_up(settings, log=log, store=store, force=True), done.workers,
+                       done.peak_mb)
     finally:
         store.close()
 
@@ -37,13 +44,15 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
 def run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     try:
-        events = rebuild(settings, progress=sys.stderr.isatty(), workers=args.workers)
+        done = rebuild_measured(settings, progress=sys.stderr.isatty(), workers=args.workers)
     except wiring.RebuildUnderWay as error:
         print(f"plaintrail rebuild: {error}", file=sys.stderr)
         return 2
     seconds = round(time.perf_counter() - started, 3)
     if args.json:
-        print_json({"events": events, "seconds": seconds})
+        print_json({"events": done.events, "seconds": seconds, "workers": done.workers,
+                    "peak_memory_mb": round(done.peak_mb, 1)})
     else:
-        print(f"rebuilt the read models from {events} events in {seconds} s")
+        print(f"rebuilt the read models from {done.events} events in {seconds} s "
+              f"({done.workers} process{'es' if done.workers > 1 else ''}, at most {done.peak_mb:.0f} MB each)")
     return 0
