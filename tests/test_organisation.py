@@ -116,3 +116,46 @@ def test_wrong_nesting_and_missing_parents_are_all_listed() -> None:
         OrganisationSpec.parse({"units": [{"id": "HQ", "kind": "hq"}],
                                 "people": [{"id": "P", "roles": [{"role": "janitor", "unit": "HQ",
                                                                   "from": "2024-01-01"}]}]})
+
+
+def national_bank(outlets: int) -> dict[str, object]:
+    units: list[dict[str, object]] = [{"id": "HQ", "kind": "hq"}, {"id": "BR", "kind": "branch", "parent": "HQ"},
+                                      {"id": "SB", "kind": "sub_branch", "parent": "BR"}]
+    units += [{"id": f"O-{n:05d}", "kind": "outlet", "parent": "SB", "customers": 1000 + n} for n in range(outlets)]
+    people = [{"id": f"P-{n:05d}", "roles": [{"role": "head", "unit": f"O-{n:05d}", "from": "2024-01-01"}]}
+              for n in range(outlets)]
+    return {"units": units, "people": people}
+
+
+def test_a_large_organisation_is_stored_a_slice_at_a_time_and_a_crash_between_slices_is_completed_by_a_reload(
+        settings: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL one insert of tens of thousands of organisation events stalled; slices of it do not."""
+    from plaintrail.settings import Settings
+    from plaintrail.wiring import open_log
+
+    assert isinstance(settings, Settings)
+    spec = OrganisationSpec.parse(national_bank(300))
+    monkeypatch.setattr(ComplaintLog, "ORG_SLICE", 64)
+    original = ComplaintLog._save_events
+    calls = {"n": 0}
+
+    def fail_on_the_fourth(self: ComplaintLog, events: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise ConnectionError("the database went away between slices")
+        original(self, events)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ComplaintLog, "_save_events", fail_on_the_fourth)
+    with pytest.raises(ConnectionError):
+        open_log(settings).load_organisation(spec)
+    crashed = open_log(settings)
+    stored = crashed.recorder.max_notification_id()
+    assert stored == 3 * 64  # three whole slices, nothing of the fourth
+    monkeypatch.setattr(ComplaintLog, "_save_events", original)
+    log = open_log(settings)
+    rest = log.load_organisation(spec)
+    assert rest > 0 and log.recorder.max_notification_id() == stored + rest
+    again = open_log(settings)
+    assert again.load_organisation(spec) == 0
+    assert again.organisation().chart.responsible("O-00299", date(2024, 5, 1))["head"] == ["P-00299"]
+    assert len([u for u in again.organisation().units if u.startswith("O-")]) == 300
