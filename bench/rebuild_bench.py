@@ -7,10 +7,14 @@ The store is built once through the real import path (`import_file`: validation,
 batched saves) and kept under --workdir, so later runs go straight to the measurements:
 (a) baseline: read the notification log in batches and decode every event into its envelope, the
     least any projection must do (the library's recorder + transcoder, and our envelope);
-(b) `plaintrail rebuild`: drop the read models and fold every event again (a), plus the folds and
-    the SQL writes with their tracking position. The ratio is (b)'s rate over (a)'s.
-(c) the leaderboard query (outlet level, a quarter, with its comparison quarter) over every outlet,
-    median of repeated runs. Goals: (b) >= 50k events/s; (c) < 100 ms at 15,000 outlets.
+(b) `plaintrail rebuild`: drop the read models and fold every event again, one process per core
+    (--workers), each reading its range of complaints in key order, plus the folds and the SQL
+    writes. The ratio is (b)'s rate over (a)'s. Also the memory: the parent's peak RSS and the
+    largest own memory (RssAnon, mapped event-file pages left out) of any folding process.
+(c) the leaderboard (outlet level, with the period before) over every outlet for a month, a quarter
+    and a year: first and median of repeated runs. (d) timeline --as-of. (e) HR scores of a quarter,
+    first after the rebuild (it fills the liabilities memo) and again.
+Goals (issue 8): (b) >= 50k events/s; (c) < 100 ms at 15,000 outlets; (d) < 20 ms; (e) < 1 s.
 """
 
 from __future__ import annotations

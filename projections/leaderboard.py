@@ -66,16 +66,25 @@ def rows_of(ordered: list[tuple[Any, ...]], size: int = DEFAULT_SIZE) -> list[di
     change_pct)."""
     black = {line[0] for line in [r for r in ordered if r[5] >= 1][-size:]} if size > 0 else set()
     red = {line[0] for line in [r for r in ordered if r[0] not in black][:size]} if size > 0 else set()
-    out = []
+    out: list[dict[str, Any]] = []
+    append = out.append
     for rank, (unit, name, customers, w, c, t, e, pw, pc, pt, pe, old_rank) in enumerate(ordered, start=1):
-        rates: list[float | None] = [None, None, None, None]
+        rw: float | None
+        rc: float | None
+        rt: float | None
+        re: float | None
         if customers:
-            rates = [round(n * 10_000 / customers, 4) if n else 0.0 for n in (w, c, t, e)]
-        out.append({
+            rw = round(w * 10_000 / customers, 4) if w else 0.0
+            rc = round(c * 10_000 / customers, 4) if c else 0.0
+            rt = round(t * 10_000 / customers, 4) if t else 0.0
+            re = round(e * 10_000 / customers, 4) if e else 0.0
+        else:
+            rw = rc = rt = re = None
+        append({
             "rank": rank, "unit": unit, "name": name,
             "work_orders": w, "complaints": c, "regulator_transferred": t, "effective": e,
-            "work_orders_per_10k": rates[0], "complaints_per_10k": rates[1],
-            "regulator_transferred_per_10k": rates[2], "effective_per_10k": rates[3],
+            "work_orders_per_10k": rw, "complaints_per_10k": rc,
+            "regulator_transferred_per_10k": rt, "effective_per_10k": re,
             "list": "black" if unit in black else "red" if unit in red else None,
             "customers": customers,
             "previous_rank": old_rank,
