@@ -185,3 +185,17 @@ def test_a_second_rebuild_waits_for_the_first(tmp_path: Path, history: tuple[dic
     finally:
         store.close()
     assert catch_up(settings) == open_log(settings).recorder.max_notification_id()
+
+
+def test_rebuild_reports_its_processes_and_their_memory(
+        tmp_path: Path, history: tuple[dict[str, Any], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    from plaintrail.commands.rebuild import rebuild_measured
+
+    settings = Settings(home=tmp_path)
+    record(settings, *history, chunks=2, seed=9)
+    alone = rebuild_measured(settings, workers=4)  # a small log folds in one process whatever is asked
+    assert alone.workers == 1 and 20 < alone.peak_mb < 2_000
+    monkeypatch.setattr("consumers.replay.ALONE_BELOW", 0)
+    split = rebuild_measured(settings, workers=2)
+    assert split.workers == 2 and 20 < split.peak_mb < 2_000
+    assert split.events == alone.events == open_log(settings).recorder.max_notification_id()
