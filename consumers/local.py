@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from domain.application import ComplaintLog
 from projections.envelope import Envelope
-from projections.runner import PROJECTION, PositionMoved, Projector
+from projections.runner import PROJECTION, PositionMoved, Projector, RebuildUnderWay
 from projections.store import ReadModelStore
 
 SOURCE = "log"
@@ -32,6 +32,8 @@ def follow(log: ComplaintLog, store: ReadModelStore, projector: Projector, progr
         envelopes = [Envelope.from_notification(n, log.mapper.transcoder) for n in notifications]
         try:
             total += projector.fold(envelopes, SOURCE, 0, notifications[-1].id, after)
+        except RebuildUnderWay:
+            break  # the rebuilding process folds these
         except PositionMoved:
             continue  # another process folded these; carry on from where it got to
         if bar is not None:

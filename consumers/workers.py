@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import time
 from collections import defaultdict
 from datetime import tzinfo
 from typing import Any
 
 from consumers.kafka_io import DEFAULT_TOPICS, EVENTS, Stop, Topics
 from projections.envelope import Envelope
-from projections.runner import PROJECTION, PositionMoved, Projector
+from projections.runner import PROJECTION, PositionMoved, Projector, RebuildUnderWay
 from projections.store import ReadModelStore
 
 
@@ -85,6 +86,9 @@ class Worker:
                     self.dead += 1
             try:
                 self.folded += self.projector.fold(envelopes, self.topic, tp.partition, fresh[-1].offset, stored)
+            except RebuildUnderWay:
+                self.seek(tp)  # read these again once the rebuild is done
+                time.sleep(1)
             except PositionMoved:
                 self.seek(tp)  # another worker of the group got there first (a rebalance)
         if taken:

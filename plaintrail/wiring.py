@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 from consumers import replay
-from consumers.local import follow
+from consumers.local import SOURCE, follow
 from domain.application import ComplaintLog
 from plaintrail.settings import Settings
-from projections.runner import Projector
+from projections.runner import PROJECTION, Projector, RebuildUnderWay
 from projections.store import ReadModelStore
 
 
@@ -24,10 +24,6 @@ def open_read_models(settings: Settings) -> ReadModelStore:
     if settings.database_url:
         return ReadModelStore.postgres(settings.database_url)
     return ReadModelStore.sqlite(settings.home / "readmodels.sqlite")
-
-
-class RebuildUnderWay(RuntimeError):
-    """Another process is rebuilding the read models."""
 
 
 def replay_stores(settings: Settings, log: ComplaintLog) -> replay.Stores:
@@ -59,8 +55,9 @@ def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | Non
              store: ReadModelStore | None = None, force: bool = False) -> int:
     """Bring the read models up to the last recorded event (embedded mode); returns events folded.
 
-    A rebuild that died half-way is done again first. In Kafka mode the workers keep the read models
-    and this does nothing, unless forced."""
+    A rebuild that died half-way is done again first, and a long log folded from nothing (a new or
+    dropped store, a new schema) is folded the rebuild's way, a complaint at a time. In Kafka mode the
+    workers keep the read models and this does nothing, unless forced."""
     if settings.kafka_bootstrap and not force:
         return 0
     own_store = store is None
@@ -68,7 +65,9 @@ def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | Non
     log = log or open_log(settings)
     try:
         folded = 0
-        if store.meta("rebuild") is not None:
+        from_nothing = store.position(PROJECTION, SOURCE) is None and \
+            (log.recorder.max_notification_id() or 0) >= replay.ALONE_BELOW
+        if from_nothing or store.meta("rebuild") is not None:  # a long log from the first: the rebuild's way
             try:
                 folded = rebuild(settings, progress, log=log, store=store).events
             except RebuildUnderWay:

@@ -29,6 +29,10 @@ class PositionMoved(RuntimeError):
     """Another runner folded this source's events since this batch was read."""
 
 
+class RebuildUnderWay(PositionMoved):
+    """A rebuild is folding the read models afresh: nothing else folds until it is done."""
+
+
 def folded(facts: ComplaintFacts | None, version: int, event_type: str, recorded_at: str,
            payload: dict[str, Any]) -> tuple[ComplaintFacts, bool]:
     """One complaint's facts after an event (`facts` None: nothing folded yet), and whether it was new."""
@@ -138,6 +142,8 @@ class Projector:
         if self.store.dialect == "postgres":  # SQLite's BEGIN IMMEDIATE already serialises writers
             self.store.execute(cursor, "SELECT pg_advisory_xact_lock(hashtext(?))",
                                (f"{PROJECTION}|{source}|{partition}",))
+        if self.store.execute(cursor, "SELECT value FROM readmodel_meta WHERE key = 'rebuild'").fetchone():
+            raise RebuildUnderWay("a rebuild is under way; it brings the read models up to date")
         self.store.execute(cursor, "SELECT position FROM tracking WHERE projection = ? AND source = ? "
                            "AND partition = ?", (PROJECTION, source, partition))
         row = cursor.fetchone()

@@ -199,3 +199,35 @@ def test_rebuild_reports_its_processes_and_their_memory(
     split = rebuild_measured(settings, workers=2)
     assert split.workers == 2 and 20 < split.peak_mb < 2_000
     assert split.events == alone.events == open_log(settings).recorder.max_notification_id()
+
+
+def test_nothing_folds_beside_a_rebuild_and_a_long_log_from_nothing_is_folded_the_rebuilds_way(
+        tmp_path: Path, history: tuple[dict[str, Any], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An incremental runner that started before the rebuild's marker would add its batch to the rebuild's sums:
+    its transaction sees the marker and folds nothing. A store with nothing folded and a long log goes the
+    rebuild's way (one complaint at a time) and answers the same."""
+    from projections.envelope import Envelope
+    from projections.runner import RebuildUnderWay
+
+    settings = Settings(home=tmp_path)
+    record(settings, *history, chunks=2, seed=4)
+    expected = answers(settings)
+    log = open_log(settings)
+    store = open_read_models(settings)
+    try:
+        store.drop()
+        store.set_meta("rebuild", "under way")
+        notifications = log.recorder.select_notifications(1, 50)
+        envelopes = [Envelope.from_notification(n) for n in notifications]
+        with pytest.raises(RebuildUnderWay):
+            Projector(store, settings.tz).fold(envelopes, "log", 0, notifications[-1].id, None)
+        assert store.query("SELECT COUNT(*) FROM complaint_facts")[0][0] == 0
+        store.drop()  # nothing folded, no marker
+    finally:
+        store.close()
+    calls = []
+    monkeypatch.setattr("consumers.replay.ALONE_BELOW", 10)
+    original = ReadModelStore.drop
+    monkeypatch.setattr(ReadModelStore, "drop", lambda self: (calls.append(1), original(self))[1])
+    assert catch_up(settings, log=log) == log.recorder.max_notification_id()
+    assert calls and answers(settings) == expected
