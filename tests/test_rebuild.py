@@ -225,9 +225,14 @@ def test_nothing_folds_beside_a_rebuild_and_a_long_log_from_nothing_is_folded_th
         store.drop()  # nothing folded, no marker
     finally:
         store.close()
-    calls = []
+    calls: list[int] = []
     monkeypatch.setattr("consumers.replay.ALONE_BELOW", 10)
     original = ReadModelStore.drop
-    monkeypatch.setattr(ReadModelStore, "drop", lambda self: (calls.append(1), original(self))[1])
+
+    def counted_drop(self: ReadModelStore) -> None:
+        calls.append(1)
+        original(self)
+
+    monkeypatch.setattr(ReadModelStore, "drop", counted_drop)
     assert catch_up(settings, log=log) == log.recorder.max_notification_id()
     assert calls and answers(settings) == expected
