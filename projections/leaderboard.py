@@ -58,16 +58,24 @@ def board(current: Iterable[Line], previous: Iterable[Line] | None, size: int = 
                     for line in rows], size)
 
 
+class _Changes(dict[tuple[int, int], float | None]):
+    """change_pct of (now, before) pairs, each worked out once: 15,000 rows share few pairs of small counts."""
+
+    def __missing__(self, key: tuple[int, int]) -> float | None:
+        value = self[key] = change_pct(*key)
+        return value
+
+
 def rows_of(ordered: list[tuple[Any, ...]], size: int = DEFAULT_SIZE) -> list[dict[str, Any]]:
     """The board's rows from lines already in order, each (unit, name, customers, work_orders, complaints,
     regulator_transferred, effective, the four counts of the comparison period, its rank there or None).
 
-    Hot: 15,000 outlets make 15,000 rows, so the rates are worked out inline (equal to per_10k and
-    change_pct)."""
+    Hot: 15,000 outlets make 15,000 rows, so the rates are worked out inline (equal to per_10k) and each
+    pair of counts' change once."""
     black = {line[0] for line in [r for r in ordered if r[5] >= 1][-size:]} if size > 0 else set()
     red = {line[0] for line in [r for r in ordered if r[0] not in black][:size]} if size > 0 else set()
     out: list[dict[str, Any]] = []
-    append = out.append
+    append, changes = out.append, _Changes()
     for rank, (unit, name, customers, w, c, t, e, pw, pc, pt, pe, old_rank) in enumerate(ordered, start=1):
         rw: float | None
         rc: float | None
@@ -89,13 +97,9 @@ def rows_of(ordered: list[tuple[Any, ...]], size: int = DEFAULT_SIZE) -> list[di
             "customers": customers,
             "previous_rank": old_rank,
             "rank_change": old_rank - rank if old_rank else None,  # positive: moved up the board
-            "work_orders_previous": pw,
-            "work_orders_change_pct": (round((w - pw) * 100 / pw, 1) if w != pw else 0.0) if pw else None,
-            "complaints_previous": pc,
-            "complaints_change_pct": (round((c - pc) * 100 / pc, 1) if c != pc else 0.0) if pc else None,
-            "regulator_transferred_previous": pt,
-            "regulator_transferred_change_pct": (round((t - pt) * 100 / pt, 1) if t != pt else 0.0) if pt else None,
-            "effective_previous": pe,
-            "effective_change_pct": (round((e - pe) * 100 / pe, 1) if e != pe else 0.0) if pe else None,
+            "work_orders_previous": pw, "work_orders_change_pct": changes[w, pw],
+            "complaints_previous": pc, "complaints_change_pct": changes[c, pc],
+            "regulator_transferred_previous": pt, "regulator_transferred_change_pct": changes[t, pt],
+            "effective_previous": pe, "effective_change_pct": changes[e, pe],
         })
     return out
