@@ -68,6 +68,9 @@ class SqlStore:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        # Big pages for a new file (an existing one keeps its own): a complaint's facts fit in one page
+        # instead of an overflow chain, and a rebuild's DROP has a quarter of the pages to free.
+        connection.execute("PRAGMA page_size=16384")
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         return cls(connection, "sqlite", str(path))
