@@ -28,13 +28,13 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
+from consumers.local import SOURCE  # the embedded runner carries on from the rebuild's position
 from domain.facts import ComplaintFacts
 from projections import complaints
 from projections.envelope import Envelope, decode
-from projections.runner import PROJECTION, Projector, folded
+from projections.runner import PROJECTION, UPSERT_TRACKING, Projector, folded
 from projections.store import ReadModelStore
 
-SOURCE = "log"  # the same source the embedded runner tracks: it carries on from the rebuild's position
 WRITE_EVERY = 2_000  # complaints per facts transaction
 REPORT_EVERY = 20_000  # events between progress reports
 ALONE_BELOW = 100_000  # events: fewer than this fold in this process (starting others costs ~1 s)
@@ -176,7 +176,7 @@ def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, prog
 
     The caller holds the store's rebuild lock."""
     store.drop()
-    store.set_meta("rebuild", "under way")
+    store.begin_rebuild()
     workers = 1 if last < ALONE_BELOW else max(1, workers)
     bar = tqdm(total=last, unit="event", desc="rebuilding", unit_scale=True) if progress else None
     alone = workers == 1
@@ -185,16 +185,14 @@ def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, prog
         bar.close()
     total = complaints.IndicatorDeltas()
     for part in parts:
-        for (unit, month), counts in part.sums.items():
-            total.add((unit, month), tuple(counts), +1)  # type: ignore[arg-type]
+        total.merge(part.sums)
     organisation = sorted((e for part in parts for e in part.organisation), key=lambda e: e.version)
     projector = Projector(store, ZoneInfo(stores.tz))
     with store.transaction() as cursor:
         folded_org = projector.fold_organisation(cursor, organisation)
         store.executemany(cursor, complaints.ADD_INDICATORS, total.rows())
-        store.execute(cursor, "INSERT INTO tracking (projection, source, partition, position) VALUES (?, ?, 0, ?)",
-                      (PROJECTION, SOURCE, last))
-        store.execute(cursor, "DELETE FROM readmodel_meta WHERE key = 'rebuild'")
+        store.execute(cursor, UPSERT_TRACKING, (PROJECTION, SOURCE, 0, last))
+        store.end_rebuild(cursor)
     return Rebuilt(sum(part.events for part in parts) + folded_org, len(parts), max(p.peak_mb for p in parts))
 
 

@@ -21,16 +21,14 @@ def open_log(settings: Settings) -> ComplaintLog:
 
 def open_read_models(settings: Settings) -> ReadModelStore:
     """The read-model tables: beside the event store (same PostgreSQL database, or HOME/readmodels.sqlite)."""
-    if settings.database_url:
-        return ReadModelStore.postgres(settings.database_url)
-    return ReadModelStore.sqlite(settings.home / "readmodels.sqlite")
+    return locations(settings).open_readmodels()
 
 
-def replay_stores(settings: Settings, log: ComplaintLog) -> replay.Stores:
-    table = log.recorder.events_table_name  # type: ignore[attr-defined]
+def locations(settings: Settings, table: str = "") -> replay.Stores:
+    """Where the stores are, as plain strings (a rebuild's processes open them from these too)."""
     if settings.database_url:
         return replay.Stores(settings.database_url, table, settings.database_url, settings.timezone)
-    return replay.Stores(str(settings.home / "events.sqlite"), table, str(settings.home / "readmodels.sqlite"),
+    return replay.Stores(settings.event_store_env()["SQLITE_DBNAME"], table, str(settings.home / "readmodels.sqlite"),
                          settings.timezone)
 
 
@@ -44,7 +42,8 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
         with store.rebuild_lock() as mine:
             if not mine:
                 raise RebuildUnderWay("another process is rebuilding the read models; try again when it is done")
-            return replay.rebuild(replay_stores(settings, log), store, log.recorder.max_notification_id() or 0,
+            table = log.recorder.events_table_name  # type: ignore[attr-defined]
+            return replay.rebuild(locations(settings, table), store, log.recorder.max_notification_id() or 0,
                                   workers or os.cpu_count() or 1, progress)
     finally:
         if own_store:
@@ -67,7 +66,7 @@ def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | Non
         folded = 0
         from_nothing = store.position(PROJECTION, SOURCE) is None and \
             (log.recorder.max_notification_id() or 0) >= replay.ALONE_BELOW
-        if from_nothing or store.meta("rebuild") is not None:  # a long log from the first: the rebuild's way
+        if from_nothing or store.rebuilding():  # a long log from the first: the rebuild's way
             try:
                 folded = rebuild(settings, progress, log=log, store=store).events
             except RebuildUnderWay:

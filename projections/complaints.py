@@ -76,6 +76,13 @@ class IndicatorDeltas:
         for i, value in enumerate(counts):
             current[i] += sign * value
 
+    def merge(self, sums: dict[Key, list[int]]) -> None:
+        """Add another range's sums (a rebuild's processes each keep their own)."""
+        for key, counts in sums.items():
+            current = self.sums.setdefault(key, [0, 0, 0, 0])
+            for i, value in enumerate(counts):
+                current[i] += value
+
     def rows(self) -> list[tuple[Any, ...]]:
         """Each month's change, and the same change to its quarter and its year."""
         total: dict[Key, list[int]] = {}

@@ -33,12 +33,15 @@ def change_pct(now: int, before: int) -> float | None:
     return round((now - before) * 100 / before, 1) if now != before else 0.0
 
 
-def order_key(line: Line) -> tuple[Any, ...]:
+def rank_key(unit: str, customers: int, complaints: int, transferred: int) -> tuple[Any, ...]:
     """Exact rates (not the rounded ones shown), missing rates last, then the unit id."""
-    unit, _, customers, _, complaints, transferred, _ = line
     if customers:
         return (transferred, transferred / customers, complaints / customers, complaints, unit)
     return (transferred, math.inf, math.inf, complaints, unit)
+
+
+def order_key(line: Line) -> tuple[Any, ...]:
+    return rank_key(line[0], line[2], line[4], line[5])
 
 
 def board(current: Iterable[Line], previous: Iterable[Line] | None, size: int = DEFAULT_SIZE,
@@ -54,8 +57,8 @@ def board(current: Iterable[Line], previous: Iterable[Line] | None, size: int = 
     earlier = sorted(previous or (), key=order_key) if before_lines else []
     before = {line[0]: (rank, line) for rank, line in enumerate(earlier, start=1)}
     nothing = (None, (None, None, None, 0, 0, 0, 0))
-    return rows_of([(*line, *before.get(line[0], nothing)[1][3:], before.get(line[0], nothing)[0])
-                    for line in rows], size)
+    return rows_of([(*line, *old[3:], old_rank) for line in rows
+                    for old_rank, old in (before.get(line[0], nothing),)], size)
 
 
 class _Changes(dict[tuple[int, int], float | None]):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
@@ -12,6 +11,7 @@ import orjson
 from domain.facts import ComplaintFacts
 from domain.orgchart import OrgChart
 from domain.periods import Period
+from projections.leaderboard import rank_key
 from projections.store import ReadModelStore
 
 Line = tuple[str, str, int, int, int, int, int]
@@ -152,9 +152,7 @@ def ranked_lines(store: ReadModelStore, period: Period, level: str, compare: Per
         f"ORDER BY {order('a_regulator_transferred', 'a_complaints')}", [str(period), str(compare or period)])
     if compare is None or not any(row[7] for row in rows):
         return [(*row[:7], 0, 0, 0, 0, None) for row in rows]
-    inf = math.inf  # the earlier period's order from the counts already read (leaderboard.order_key's)
-    earlier = sorted(rows, key=lambda r: (r[9], r[9] / r[2], r[8] / r[2], r[8], r[0]) if r[2] else
-                     (r[9], inf, inf, r[8], r[0]))
+    earlier = sorted(rows, key=lambda r: rank_key(r[0], r[2], r[8], r[9]))  # from the counts already read
     ranks = {line[0]: rank for rank, line in enumerate(earlier, start=1)}
     return [(*row, ranks[row[0]]) for row in rows]
 

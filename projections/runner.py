@@ -142,7 +142,7 @@ class Projector:
         if self.store.dialect == "postgres":  # SQLite's BEGIN IMMEDIATE already serialises writers
             self.store.execute(cursor, "SELECT pg_advisory_xact_lock(hashtext(?))",
                                (f"{PROJECTION}|{source}|{partition}",))
-        if self.store.execute(cursor, "SELECT value FROM readmodel_meta WHERE key = 'rebuild'").fetchone():
+        if self.store.rebuilding(cursor):
             raise RebuildUnderWay("a rebuild is under way; it brings the read models up to date")
         self.store.execute(cursor, "SELECT position FROM tracking WHERE projection = ? AND source = ? "
                            "AND partition = ?", (PROJECTION, source, partition))

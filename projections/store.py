@@ -47,6 +47,7 @@ SCHEMA = (
         PRIMARY KEY (projection, source, partition))""",
 )
 SCHEMA_VERSION = "4"  # bump when a table changes: stores of another version are dropped and refolded
+REBUILDING = "rebuild"  # the readmodel_meta key of a rebuild under way
 TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "liabilities",
           "tracking", "readmodel_meta")
 
@@ -163,6 +164,20 @@ class ReadModelStore(SqlStore):
         with self.transaction() as cursor:
             self.execute(cursor, "INSERT INTO readmodel_meta (key, value) VALUES (?, ?) "
                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # A rebuild marks the store while it runs (and leaves the mark if it dies): nothing else folds then.
+    def begin_rebuild(self) -> None:
+        self.set_meta(REBUILDING, "under way")
+
+    def rebuilding(self, cursor: Any = None) -> bool:
+        """Whether the mark is there; inside `cursor`'s transaction when given."""
+        if cursor is None:
+            return self.meta(REBUILDING) is not None
+        return self.execute(cursor, "SELECT value FROM readmodel_meta WHERE key = ?", (REBUILDING,)).fetchone() \
+            is not None
+
+    def end_rebuild(self, cursor: Any) -> None:
+        self.execute(cursor, "DELETE FROM readmodel_meta WHERE key = ?", (REBUILDING,))
 
     @contextmanager
     def rebuild_lock(self) -> Iterator[bool]:
