@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import yaml
 
+from bench.broker import kafka_broker
 from consumers import kafka_io
 from consumers.relay import RelayPosition, relay
 from consumers.workers import Worker
@@ -36,8 +34,6 @@ from plaintrail.wiring import open_log, open_read_models
 from projections import queries
 from projections.envelope import Envelope
 
-SCRIPT = Path(__file__).resolve().parents[1] / "infra" / "kafka.sh"
-
 
 def rate(n: int, seconds: float) -> str:
     return f"{n:>8,} messages in {seconds:6.2f} s = {n / seconds:>8,.0f}/s"
@@ -49,10 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-outlet", type=float, default=40)
     parser.add_argument("--latency-samples", type=int, default=40)
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="plaintrail-kbench-"))
-    bootstrap = subprocess.run([str(SCRIPT), "start", str(work)], check=True, capture_output=True,
-                               text=True).stdout.strip().splitlines()[-1]
-    try:
+    with kafka_broker("plaintrail-kbench-") as (work, bootstrap):
         settings = Settings(home=work / "home", kafka_bootstrap=bootstrap, kafka_topic_prefix="bench.")
         org, actions, _ = write(work / "data", seed=1, outlets=args.outlets, per_outlet=args.per_outlet)
         log = open_log(settings)
@@ -125,8 +118,6 @@ def main(argv: list[str] | None = None) -> int:
         p99 = latencies[min(len(latencies) - 1, round(0.99 * len(latencies)))]
         print(f"(e) import -> leaderboard: p50 {statistics.median(latencies) * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms over {len(latencies)} actions (goal p99 < 1000 ms)")
-    finally:
-        subprocess.run([str(SCRIPT), "stop", str(work)], check=False)
     return 0
 
 

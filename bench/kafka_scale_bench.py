@@ -15,13 +15,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bench.broker import create_topic, kafka_broker
 from consumers import kafka_io
 from consumers.relay import RelayPosition, relay
 from domain.organisation import OrganisationSpec
@@ -30,8 +30,6 @@ from plaintrail.importer import import_file
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_log
 from projections.store import ReadModelStore
-
-SCRIPT = Path(__file__).resolve().parents[1] / "infra" / "kafka.sh"
 
 
 def snapshot(path: Path) -> list[list[tuple[Any, ...]]]:
@@ -80,12 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outlets", type=int, default=200)
     parser.add_argument("--per-outlet", type=float, default=50)
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="plaintrail-kscale-"))
-    bootstrap = subprocess.run([str(SCRIPT), "start", str(work)], check=True, capture_output=True,
-                               text=True).stdout.strip().splitlines()[-1]
-    try:
+    with kafka_broker("plaintrail-kscale-") as (work, bootstrap):
         settings = Settings(home=work / "home", kafka_bootstrap=bootstrap, kafka_topic_prefix="scale.")
-        subprocess.run([str(SCRIPT), "topic", str(work), "scale.complaint-events", "6"], check=True)
+        create_topic(work, "scale.complaint-events", 6)
         org, actions, _ = write(work / "data", seed=3, outlets=args.outlets, per_outlet=args.per_outlet)
         log = open_log(settings)
         log.load_organisation(OrganisationSpec.parse(yaml.safe_load(org.read_text(encoding="utf-8"))))
@@ -112,8 +107,6 @@ def main(argv: list[str] | None = None) -> int:
                            for g, e in zip(got, expected, strict=True))
             print(f"read models of '{name}' equal the embedded mode's: {got == expected}"
                   + ("" if got == expected else f" ({facts} complaints, {sums} indicator rows differ)"))
-    finally:
-        subprocess.run([str(SCRIPT), "stop", str(work)], check=False)
     return 0
 
 
