@@ -38,6 +38,17 @@ def rejects(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in Path(report["rejects_file"]).read_text(encoding="utf-8").splitlines()]
 
 
+def import_in_child(home: Path, file: Path) -> tuple[int, dict[str, Any], float]:
+    """`plaintrail import --json` in a process of its own: exit status, report, and its peak RSS in MB.
+    VmHWM is this process image's own peak (ru_maxrss would carry the forking pytest's size across exec)."""
+    probe = (f"import re, sys; from plaintrail.cli import main; "
+             f"code = main(['--home', {str(home)!r}, 'import', {str(file)!r}, '--json']); "
+             f"peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
+             f"print(peak, file=sys.stderr); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    return done.returncode, json.loads(done.stdout), int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
 def test_each_bad_line_is_rejected_with_its_line_and_reason_and_the_rest_is_kept(
         home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lines = [
@@ -121,15 +132,8 @@ def test_a_100_mb_file_streams_in_bounded_memory(home: Path, tmp_path: Path) -> 
             for k in range(200):
                 out.write(json.dumps(received(n * 1000 + k)).encode() + b"\n")
     assert file.stat().st_size > 100 * 1024 * 1024
-    # VmHWM is this process image's own peak (ru_maxrss would carry the forking pytest's size across exec).
-    probe = (f"import re, sys; from plaintrail.cli import main; "
-             f"code = main(['--home', {str(home)!r}, 'import', {str(file)!r}, '--json']); "
-             f"peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
-             f"print(peak, file=sys.stderr); sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
-    report = json.loads(done.stdout)
-    assert done.returncode == 1 and (report["accepted"], report["rejected"]) == (1000, 5)
-    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+    returncode, report, peak_mb = import_in_child(home, file)
+    assert returncode == 1 and (report["accepted"], report["rejected"]) == (1000, 5)
     assert peak_mb < 150, f"peak RSS {peak_mb:.0f} MB for a {file.stat().st_size >> 20} MB file"
 
 
@@ -166,15 +170,9 @@ def test_a_csv_with_giant_lines_streams_in_bounded_memory(home: Path, tmp_path: 
         out.write(csv_row(3))
         out.write(csv_row(4, b'"' + b"y" * (60 << 20)))
         out.write(csv_row(5))
-    probe = (f"import re, sys; from plaintrail.cli import main; "
-             f"code = main(['--home', {str(home)!r}, 'import', {str(file)!r}, '--json']); "
-             f"peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
-             f"print(peak, file=sys.stderr); sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
-    report = json.loads(done.stdout)
-    assert done.returncode == 1 and (report["accepted"], report["rejected"]) == (3, 2)
+    returncode, report, peak_mb = import_in_child(home, file)
+    assert returncode == 1 and (report["accepted"], report["rejected"]) == (3, 2)
     assert [(r["line"], "longer than" in r["reason"]) for r in rejects(report)] == [(3, True), (5, True)]
-    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
     assert peak_mb < 150, f"peak RSS {peak_mb:.0f} MB for a {file.stat().st_size >> 20} MB file"
 
 
