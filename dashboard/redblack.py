@@ -1,8 +1,10 @@
-"""Red/black list (红黑榜) for management: the lists side by side, movement, trends, drill-down, print."""
+"""Red/black list (红黑榜): the lists side by side, movement, trends, drill-down, print.
+
+Management sees the bank-wide board. A branch or sub-branch user sees its own ranking first (the units
+under its unit, with their own lists) and, beside each row, that unit's place on the bank-wide board.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -11,14 +13,19 @@ from dashboard import data
 from domain.periods import Period
 from plaintrail.output import spreadsheet_safe
 from projections.leaderboard import LEVELS
+from projections.queries import DEPTH
 
 LABELS = {"outlet": "Outlets 网点", "sub_branch": "Sub-branches 支行", "branch": "Branches 分行"}
-SHOWN = ["rank", "unit", "name", "regulator_transferred", "regulator_transferred_per_10k", "complaints",
-         "complaints_per_10k", "work_orders", "effective", "rank_change", "complaints_change_pct"]
+SHOWN = ["rank", "tied_rank", "unit", "name", "regulator_transferred", "regulator_transferred_per_10k",
+         "complaints", "complaints_per_10k", "work_orders", "effective", "tied_rank_change", "complaints_change_pct"]
+BANK = ["bank_rank", "bank_tied_rank", "bank_list"]  # a unit's place on the bank-wide board, beside its own
+PRINTED = ["tied_rank", "unit", "name", "regulator_transferred", "complaints"]
 
 
-def rows_for(period: Period, level: str, size: int) -> list[dict[str, Any]]:
-    return data.reader().leaderboard(period, level, size)
+def named(unit: str) -> str:
+    """'SH-XH 徐汇支行 Xuhui sub-branch': a person reads a unit by its name, beside the id."""
+    name = data.chart().units.get(unit, {}).get("name")
+    return f"{unit} {name}" if name and name != unit else unit
 
 
 def page() -> None:
@@ -31,54 +38,99 @@ def page() -> None:
     kind = left.radio("Period", ["quarter", "month", "year"], horizontal=True)
     choice = middle.selectbox("Which", periods[kind or "quarter"] or ["-"]) or "-"
     level = right.selectbox("Level", LEVELS, format_func=lambda key: LABELS[key]) or "outlet"
-    size = st.slider("List size N", 1, 30, 10)
+    size = st.slider("List size N", 0, 50, 10) if st.toggle("Set N for this view (default: the policy's)") else None
     if choice == "-":
         st.info(f"No {kind} with recorded work orders.")
         return
     period = Period.parse(choice)
-    rows = rows_for(period, level, size)
-    frame = pd.DataFrame(rows)
-    st.caption(f"{len(rows)} {LABELS[level].split()[0].lower()} · {period} compared with {period.previous} · "
-               "ordered by regulator-transferred, its rate, the complaint rate, complaints (ascending)")
-    red, black = st.columns(2)
-    red.subheader(":red[Red list 红榜]")
-    red.dataframe(frame[frame["list"] == "red"][SHOWN], hide_index=True)
-    black.subheader("Black list 黑榜")
-    black.dataframe(frame[frame["list"] == "black"][SHOWN], hide_index=True)
-    with st.expander("Every unit, with the previous period", expanded=False):
-        st.dataframe(frame, hide_index=True)
+    viewer = st.session_state["viewer"]
+    if viewer.role == "branch":
+        frame = own_board(period, level, size, viewer.unit)
+    else:
+        frame = pd.DataFrame(data.reader().leaderboard(period, level, size))
+        show_lists(frame, period, level, SHOWN)
+        with st.expander("Every unit, with the previous period", expanded=False):
+            st.dataframe(frame, hide_index=True)
+        drill_down(period, level, size)
+    if frame.empty:
+        return
     st.download_button("Download CSV", frame.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"red-black-{level}-{period}.csv", mime="text/csv")
     with st.expander("Secondary indicators: callbacks 回访, satisfaction 满意度, mediation 调解, repeats, hand-overs"):
         st.dataframe(pd.DataFrame(data.reader().secondary(period, level)), hide_index=True)
     trend(frame)
-    drill_down(period, level, size)
     printable(frame, period, level)
+
+
+def own_board(period: Period, level: str, size: int | None, unit: str) -> pd.DataFrame:
+    """A branch user's page: the ranking inside its unit first, each row's bank-wide place beside it; at a
+    level with nothing under the unit, the unit's own place on the bank-wide board, or a plain message."""
+    reader = data.reader()
+    kind = data.chart().units.get(unit, {}).get("kind", "")
+    if DEPTH.get(kind, 0) < DEPTH[level]:
+        frame = pd.DataFrame(reader.leaderboard(period, level, size, within=unit))
+        st.subheader(f"Your ranking: {LABELS[level].split()[0].lower()} under {named(unit)}")
+        show_lists(frame, period, level, [*SHOWN[:2], *BANK, *SHOWN[2:]])
+        if not frame.empty:
+            with st.expander("Every unit under yours: its own rank and its place bank-wide", expanded=True):
+                st.dataframe(frame[[*SHOWN[:2], *BANK, *SHOWN[2:]]], hide_index=True)
+        return frame
+    frame = pd.DataFrame(reader.leaderboard(period, level, size))  # scoped: at most the unit itself
+    if frame.empty:
+        st.info(f"{LABELS[level].split()[0]} sit above your unit {named(unit)}: there is no board of them "
+                "you may see. Choose a lower level for your own ranking.")
+        return frame
+    st.info(f"No {LABELS[level].split()[0].lower()} sit under {named(unit)}; here is its own place on the "
+            "bank-wide board.")
+    st.caption(frame["list_note"].iloc[0])
+    st.dataframe(frame[[*SHOWN, "list"]], hide_index=True)
+    return frame
+
+
+def show_lists(frame: pd.DataFrame, period: Period, level: str, columns: list[str]) -> None:
+    """The red and black lists side by side, with what drew them (N, the policy version, ties)."""
+    if frame.empty:
+        st.info(f"No {LABELS[level].split()[0].lower()} to rank here.")
+        return
+    st.caption(f"{len(frame)} {LABELS[level].split()[0].lower()} · {period} compared with {period.previous} · "
+               "ordered by regulator-transferred, its rate, the complaint rate, complaints (ascending); equal "
+               "units share a tied rank")
+    st.caption(frame["list_note"].iloc[0])
+    red, black = st.columns(2)
+    red.subheader(":red[Red list 红榜]")
+    red.dataframe(frame[frame["list"] == "red"][columns], hide_index=True)
+    black.subheader("Black list 黑榜")
+    black.dataframe(frame[frame["list"] == "black"][columns], hide_index=True)
 
 
 def trend(frame: pd.DataFrame) -> None:
     st.subheader("Trend")
-    unit = st.selectbox("Unit", ["(whole bank)", *frame["unit"]])
+    unit = st.selectbox("Unit", ["(whole bank)", *frame["unit"]],
+                        format_func=lambda u: u if u == "(whole bank)" else named(u))
     points = data.reader().trend(None if unit == "(whole bank)" else unit)
     if points:
         st.line_chart(pd.DataFrame(points).set_index("month")[["complaints", "regulator_transferred", "effective"]])
 
 
-def drill_down(period: Period, level: str, size: int) -> None:
+def drill_down(period: Period, level: str, size: int | None) -> None:
+    """The board of the outlets under one sub-branch or branch: their own lists, each with its bank-wide place."""
     if level == "outlet":
         return
     st.subheader("Drill down")
-    units = [r["unit"] for r in rows_for(period, level, size)]
-    parent = st.selectbox(f"Outlets of which {level.replace('_', '-')}", units)
-    chart = data.chart()
-    outlets = [r for r in rows_for(period, "outlet", size) if parent in chart.ancestors(r["unit"])]
-    st.dataframe(pd.DataFrame(outlets)[SHOWN + ["list"]] if outlets else pd.DataFrame(), hide_index=True)
+    units = [u for u, d in data.chart().units.items() if d.get("kind") == level]
+    parent = st.selectbox(f"Outlets of which {level.replace('_', '-')}", sorted(units), format_func=named)
+    if parent is None:
+        return
+    outlets = pd.DataFrame(data.reader().leaderboard(period, "outlet", size, within=parent))
+    show_lists(outlets, period, "outlet", [*SHOWN[:2], *BANK, *SHOWN[2:]])
 
 
 def printable(frame: pd.DataFrame, period: Period, level: str) -> None:
     if not st.toggle("Printable view 张榜"):
         return
     st.markdown(f"## 红黑榜 · {LABELS[level]} · {period}")
+    st.markdown(frame["list_note"].iloc[0])
     for title, name in (("红榜 Red list", "red"), ("黑榜 Black list", "black")):
         st.markdown(f"### {title}")
-        st.table(frame[frame["list"] == name][["rank", "unit", "name", "regulator_transferred", "complaints"]])
+        st.table(frame[frame["list"] == name][PRINTED])
+

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -16,11 +16,58 @@ from pathlib import Path
 from typing import Any
 
 TIERS = ("hq", "regulator", "aggravated", "branch")
+LIST_LEVELS = ("outlet", "sub_branch", "branch")
+TIES = ("include", "exclude")
 DEFAULT = Path(__file__).resolve().parents[1] / "plaintrail" / "policies" / "default.toml"
 
 
 class InvalidPolicy(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class ListSize:
+    """N of a red/black list: a count of units, or a share of the units ranked (`"10%"`, rounded down, so
+    a list never takes more than the share promises: 10% of one branch is no list at all)."""
+
+    count: int | None = None
+    percent: Decimal | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> ListSize:
+        text = str(value).strip()
+        try:
+            if isinstance(value, str) and text.endswith("%"):
+                percent = Decimal(text[:-1])
+                if not 0 <= percent <= 100:
+                    raise ValueError
+                return cls(percent=percent)
+            if isinstance(value, bool) or (not isinstance(value, int) and not text.isdigit()):
+                raise ValueError
+            count = int(text)
+            if count < 0:
+                raise ValueError
+            return cls(count=count)
+        except (ValueError, InvalidOperation):
+            raise InvalidPolicy(f"list size {value!r}: use a count of units (10) or a share ('10%')") from None
+
+    def of(self, units: int) -> int:
+        """N for a board of `units` units."""
+        if self.percent is None:
+            return self.count or 0
+        return int(self.percent * units // 100)
+
+    def __str__(self) -> str:
+        return f"{self.percent.normalize():f}%" if self.percent is not None else str(self.count)
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """How the red/black lists are drawn: N per level, and whether units tied with the N-th are on the list
+    (`include`, the fair default) or left off (`exclude`: only units strictly inside N)."""
+
+    sizes: dict[str, ListSize] = field(default_factory=lambda: {level: ListSize(10) for level in LIST_LEVELS})
+    ties: str = "include"
 
 
 @dataclass(frozen=True)
@@ -34,6 +81,7 @@ class PolicyVersion:
     no_complaints_bonus: int
     sla_breach: int
     sla_regimes: tuple[str, ...]
+    lists: ListRule = field(default_factory=ListRule)  # a version without [version.lists]: 10 each, ties in
 
 
 @dataclass(frozen=True)
@@ -86,10 +134,29 @@ def _version(raw: dict[str, Any], name: str) -> PolicyVersion:
             id=str(raw["id"]), start=start, roles=tuple(fines["roles"]), fines=amounts,
             person_points={t: int(people[t]) for t in TIERS}, outlet_points={t: int(outlets[t]) for t in TIERS},
             no_complaints_bonus=int(outlets["no_complaints_bonus"]), sla_breach=int(outlets["sla_breach"]),
-            sla_regimes=tuple(outlets["sla_regimes"]))
+            sla_regimes=tuple(outlets["sla_regimes"]), lists=_lists(raw.get("lists"), where))
     except KeyError as missing:
         raise InvalidPolicy(f"{where}: missing {missing}") from None
     except (InvalidOperation, TypeError, ValueError) as error:
         if isinstance(error, InvalidPolicy):
             raise
         raise InvalidPolicy(f"{where}: {error}") from None
+
+
+def _lists(raw: Any, where: str) -> ListRule:
+    if raw is None:
+        return ListRule()
+    if not isinstance(raw, dict):
+        raise InvalidPolicy(f"{where}: [version.lists] must be a table")
+    unknown = set(raw) - {*LIST_LEVELS, "ties"}
+    if unknown:
+        raise InvalidPolicy(f"{where}: [version.lists] has unknown keys {sorted(unknown)}; "
+                            f"use {', '.join(LIST_LEVELS)} and ties")
+    ties = raw.get("ties", "include")
+    if ties not in TIES:
+        raise InvalidPolicy(f"{where}: lists.ties must be include or exclude, not {ties!r}")
+    try:
+        sizes = {level: ListSize.parse(raw.get(level, 10)) for level in LIST_LEVELS}
+    except InvalidPolicy as error:
+        raise InvalidPolicy(f"{where}: {error}") from None
+    return ListRule(sizes, ties)

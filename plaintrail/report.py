@@ -6,6 +6,7 @@ import base64
 import html
 import io
 import subprocess
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,8 @@ def chart_page(f: dict[str, Any], lang: str) -> Any:
 
 
 def tables(f: dict[str, Any], lang: str) -> list[tuple[str, list[str], list[list[Any]]]]:
-    board_cols = ["rank", "unit", "name", "regulator_transferred", "complaints", "complaints_change_pct"]
+    board_cols = ["tied_rank", "unit", "name", "bank_tied_rank", "regulator_transferred", "complaints",
+                  "complaints_change_pct"]
 
     def cell(value: Any) -> Any:
         return "—" if value is None else value
@@ -117,7 +119,8 @@ def write(f: dict[str, Any], out: Path, lang: str = "zh") -> tuple[Path, Path]:
         cover = plt.figure(figsize=(8.27, 11.69))
         cover.text(0.5, 0.93, heading, ha="center", fontsize=15, weight="bold")
         cover.text(0.5, 0.89, totals, ha="center", fontsize=9)
-        y = 0.84
+        cover.text(0.07, 0.865, textwrap.fill(f.get("list_note", ""), 120), fontsize=6, va="top")
+        y = 0.82
         for key, columns, rows in tables(f, lang):
             cover.text(0.07, y, label(key, lang), fontsize=11, weight="bold")
             shown = rows[:8] or [[label("none", lang)] + [""] * (len(columns) - 1)]
@@ -134,7 +137,8 @@ def write(f: dict[str, Any], out: Path, lang: str = "zh") -> tuple[Path, Path]:
         page = chart_page(f, lang)
         pdf.savefig(page)
         plt.close(page)
-    parts = [f"<h1>{html.escape(heading)}</h1><p>{html.escape(totals)}</p>"]
+    parts = [f"<h1>{html.escape(heading)}</h1><p>{html.escape(totals)}</p>"
+             f"<p class='lists'>{html.escape(f.get('list_note', ''))}</p>"]
     for key, fig in figures:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=110)

@@ -3,21 +3,53 @@
 Order, best first: regulator-transferred complaints, then their rate per 10k customers, then the
 complaint rate, then complaints, all ascending, then the unit id. A unit with no customer base has no
 rate; it sorts after every unit that has one on that key (nobody is flattered by a missing number).
-Red list: the first N; black list: the last N with at least one regulator-transferred complaint. When
-the two overlap (fewer than 2N units), black wins: a unit with regulator-transferred complaints that is
-among the worst N is never published as a model.
+`rank` is the unique position; units equal on every key but the id share a `tied_rank` (1, 2, 2, 4).
+
+The lists are drawn on whole groups of tied units, so a tie is never split by the unit id:
+- black list, from the bottom, among units with at least one regulator-transferred complaint: a tied
+  group is on it when it starts within the last N (`include`, the default) or ends within them
+  (`exclude`), and only while the list stays within half of the board;
+- red list, from the top, among the units not black: a tied group is on it when it starts within the
+  first N (`include`) or ends within them (`exclude`).
+A unit is never on both lists; N comes from the policy's [version.lists] (a count or a share) or --size.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+
+from domain.periods import Period
+from domain.policy import ListSize, Policy
 
 COUNTS = ("work_orders", "complaints", "regulator_transferred", "effective")
 LEVELS = ("outlet", "sub_branch", "branch")
 DEFAULT_SIZE = 10
+NOUNS = {"outlet": ("outlet", "outlets"), "sub_branch": ("sub-branch", "sub-branches"),
+         "branch": ("branch", "branches")}
 Line = tuple[str, str, int, int, int, int, int]  # unit, name, customers, work_orders, complaints, rt, effective
+
+
+@dataclass(frozen=True)
+class Lists:
+    """The terms a board's lists are drawn on; every row names them (`list_size`, `list_policy_version`)."""
+
+    size: ListSize = field(default_factory=lambda: ListSize(DEFAULT_SIZE))
+    ties: str = "include"
+    version: str | None = None  # the policy version they come from
+    overridden: bool = False  # N given for this query (--size), not the policy's
+
+    @classmethod
+    def of(cls, policy: Policy, period: Period, level: str, size: str | int | None = None) -> Lists:
+        """The policy version in effect on the period's first day; `size` (a count or "10%") overrides its N."""
+        version = policy.on(date(period.year, period.first_month, 1))
+        rule = version.lists
+        if size is None:
+            return cls(rule.sizes[level], rule.ties, version.id)
+        return cls(ListSize.parse(size), rule.ties, version.id, overridden=True)
 
 
 def per_10k(count: int, customers: int) -> float | None:
@@ -40,12 +72,29 @@ def rank_key(unit: str, customers: int, complaints: int, transferred: int) -> tu
     return (transferred, math.inf, math.inf, complaints, unit)
 
 
+def tie_key(customers: int, complaints: int, transferred: int) -> tuple[int, int, int]:
+    """Equal exactly when every key of `rank_key` but the unit id is: the same two counts, and the same
+    customer base unless both counts are 0 (every base then gives rates of 0; no base, no rate)."""
+    return (transferred, complaints, customers if transferred or complaints else int(customers > 0))
+
+
+def tied_ranks(keys: Iterable[Any]) -> list[int]:
+    """Standard competition ranks (1, 2, 2, 4) of keys already in order: one pass, no sort."""
+    out: list[int] = []
+    last, first = object(), 0
+    for position, key in enumerate(keys, start=1):
+        if key != last:
+            last, first = key, position
+        out.append(first)
+    return out
+
+
 def order_key(line: Line) -> tuple[Any, ...]:
     return rank_key(line[0], line[2], line[4], line[5])
 
 
-def board(current: Iterable[Line], previous: Iterable[Line] | None, size: int = DEFAULT_SIZE,
-          ) -> list[dict[str, Any]]:
+def board(current: Iterable[Line], previous: Iterable[Line] | None, lists: Lists | int = DEFAULT_SIZE,
+          level: str = "outlet") -> list[dict[str, Any]]:
     """The ranked rows, each with the comparison period's rank and counts and the change.
 
     `previous` is None (or empty of any work order) when nothing was recorded in the comparison
@@ -55,10 +104,11 @@ def board(current: Iterable[Line], previous: Iterable[Line] | None, size: int = 
     rows = sorted(current, key=order_key)
     before_lines = [p for p in previous or () if p[3]]
     earlier = sorted(previous or (), key=order_key) if before_lines else []
-    before = {line[0]: (rank, line) for rank, line in enumerate(earlier, start=1)}
-    nothing = (None, (None, None, None, 0, 0, 0, 0))
-    return rows_of([(*line, *old[3:], old_rank) for line in rows
-                    for old_rank, old in (before.get(line[0], nothing),)], size)
+    tied = tied_ranks(tie_key(p[2], p[4], p[5]) for p in earlier)
+    before = {line[0]: (rank, tied[rank - 1], line) for rank, line in enumerate(earlier, start=1)}
+    nothing = (None, None, (None, None, None, 0, 0, 0, 0))
+    return rows_of([(*line, *old[3:], old_rank, old_tied) for line in rows
+                    for old_rank, old_tied, old in (before.get(line[0], nothing),)], lists, level)
 
 
 class _Changes(dict[tuple[int, int], float | None]):
@@ -69,40 +119,155 @@ class _Changes(dict[tuple[int, int], float | None]):
         return value
 
 
-def rows_of(ordered: list[tuple[Any, ...]], size: int = DEFAULT_SIZE) -> list[dict[str, Any]]:
-    """The board's rows from lines already in order, each (unit, name, customers, work_orders, complaints,
-    regulator_transferred, effective, the four counts of the comparison period, its rank there or None).
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
-    Hot: 15,000 outlets make 15,000 rows, so the rates are worked out inline (equal to per_10k) and each
-    pair of counts' change once."""
-    black = {line[0] for line in [r for r in ordered if r[5] >= 1][-size:]} if size > 0 else set()
-    red = {line[0] for line in [r for r in ordered if r[0] not in black][:size]} if size > 0 else set()
+
+def _count(n: int, level: str) -> str:
+    one, many = NOUNS[level]
+    return f"{n} {one if n == 1 else many}"
+
+
+def _tie(line: tuple[Any, ...], position: int, width: int, level: str) -> str:
+    """'3 outlets tie for 12th with 1 regulator-transferred and 2 complaints'."""
+    t, c = line[5], line[4]
+    what = "with no complaint" if not t and not c else f"with {t} regulator-transferred and {c} complaints"
+    return f"{_count(width, level)} tie for {ordinal(position)} {what}"
+
+
+ACROSS = "across the N-th place: left off (ties: exclude)"
+
+
+def draw(ordered: list[tuple[Any, ...]], starts: list[int], n: int, ties: str, level: str,
+         ) -> tuple[int, int, list[str], list[str]]:
+    """(red_end, black_start, why red, why black): the red list is ordered[:red_end], the black list
+    ordered[black_start:]; both are whole tie groups (`starts` holds the first index of each)."""
+    total, half, include = len(ordered), len(ordered) // 2, ties == "include"
+    bounds = list(zip(starts, [*starts[1:], total], strict=True))
+    black_start, red_end, why_black, why_red = total, 0, [], []
+    for s, e in reversed(bounds):
+        taken, width = total - black_start, e - s
+        if taken >= n:
+            break
+        if ordered[s][5] < 1:
+            why_black.append(f"only {_count(taken, level)} with a regulator-transferred complaint")
+            break
+        if not include and taken + width > n:
+            why_black.append(f"{_tie(ordered[s], s + 1, width, level)}, {ACROSS}")
+            break
+        if taken + width > half:
+            why_black.append(f"{_tie(ordered[s], s + 1, width, level)}, which would take the list past half of the "
+                             f"{_count(total, level)}: left off")
+            break
+        black_start = s
+        if taken + width > n:
+            why_black.append(f"{_tie(ordered[s], s + 1, width, level)}: all are on it")
+    for s, e in bounds:
+        width = e - s
+        if s >= n:
+            break
+        if s >= black_start:
+            why_red.append("the rest are on the black list")
+            break
+        if not include and e > n:
+            why_red.append(f"{_tie(ordered[s], s + 1, width, level)}, {ACROSS}")
+            break
+        red_end = e
+        if e > n:
+            why_red.append(f"{_tie(ordered[s], s + 1, width, level)}: all are on it")
+    return red_end, black_start, why_red, why_black
+
+
+def note(lists: Lists, n: int, total: int, red: int, black: int, why_red: list[str], why_black: list[str],
+         level: str) -> str:
+    """What every row says of the lists it was drawn with: N and where it comes from, each list's size, why."""
+    size = f"--size {lists.size}" if lists.overridden else f"{level} = {lists.size}"
+    source = f"{size}{f' of {_count(total, level)}' if lists.size.percent is not None else ''}"
+    policy = f"policy {lists.version}, " if lists.version else ""
+    parts = [f"N = {n} ({policy}{source}, ties {lists.ties}d)"]
+    parts.append(f"red list {_count(red, level)}" + "".join(f"; {w}" for w in why_red))
+    parts.append(f"black list {_count(black, level)}" + "".join(f"; {w}" for w in why_black))
+    return ". ".join(p[0].upper() + p[1:] for p in parts) + "."
+
+
+def rows_of(ordered: list[tuple[Any, ...]], lists: Lists | int = DEFAULT_SIZE, level: str = "outlet",
+            ) -> list[dict[str, Any]]:
+    """The board's rows from lines already in order, each (unit, name, customers, work_orders, complaints,
+    regulator_transferred, effective, the four counts of the comparison period, its rank and tied rank there
+    or None, None).
+
+    Hot: 15,000 outlets make 15,000 rows, so the tie groups come from one pass over the ordered lines, the
+    rates are worked out inline (equal to per_10k) and each pair of counts' change once."""
+    terms = lists if isinstance(lists, Lists) else Lists(ListSize(lists))
+    total = len(ordered)
+    n = terms.size.of(total)
+    starts, last = [], None
+    for index, line in enumerate(ordered):
+        key = (line[5], line[4], line[2] if line[5] or line[4] else line[2] > 0)  # tie_key, inline
+        if key != last:
+            starts.append(index)
+            last = key
+    red_end, black_start, why_red, why_black = draw(ordered, starts, n, terms.ties, level)
+    said = note(terms, n, total, red_end, total - black_start, why_red, why_black, level)
     out: list[dict[str, Any]] = []
     append, changes = out.append, _Changes()
-    for rank, (unit, name, customers, w, c, t, e, pw, pc, pt, pe, old_rank) in enumerate(ordered, start=1):
-        rw: float | None
-        rc: float | None
-        rt: float | None
-        re: float | None
-        if customers:
-            rw = round(w * 10_000 / customers, 4) if w else 0.0
-            rc = round(c * 10_000 / customers, 4) if c else 0.0
-            rt = round(t * 10_000 / customers, 4) if t else 0.0
-            re = round(e * 10_000 / customers, 4) if e else 0.0
-        else:
-            rw = rc = rt = re = None
-        append({
-            "rank": rank, "unit": unit, "name": name,
-            "work_orders": w, "complaints": c, "regulator_transferred": t, "effective": e,
-            "work_orders_per_10k": rw, "complaints_per_10k": rc,
-            "regulator_transferred_per_10k": rt, "effective_per_10k": re,
-            "list": "black" if unit in black else "red" if unit in red else None,
-            "customers": customers,
-            "previous_rank": old_rank,
-            "rank_change": old_rank - rank if old_rank else None,  # positive: moved up the board
-            "work_orders_previous": pw, "work_orders_change_pct": changes[w, pw],
-            "complaints_previous": pc, "complaints_change_pct": changes[c, pc],
-            "regulator_transferred_previous": pt, "regulator_transferred_change_pct": changes[t, pt],
-            "effective_previous": pe, "effective_change_pct": changes[e, pe],
-        })
+    for s, e in zip(starts, [*starts[1:], total], strict=True):
+        listed = "red" if e <= red_end else "black" if s >= black_start else None
+        for rank in range(s + 1, e + 1):
+            unit, name, customers, w, c, t, e_, pw, pc, pt, pe, old_rank, old_tied = ordered[rank - 1]
+            rw: float | None
+            rc: float | None
+            rt: float | None
+            re: float | None
+            if customers:
+                rw = round(w * 10_000 / customers, 4) if w else 0.0
+                rc = round(c * 10_000 / customers, 4) if c else 0.0
+                rt = round(t * 10_000 / customers, 4) if t else 0.0
+                re = round(e_ * 10_000 / customers, 4) if e_ else 0.0
+            else:
+                rw = rc = rt = re = None
+            append({
+                "rank": rank, "tied_rank": s + 1, "tied_with": e - s, "unit": unit, "name": name,
+                "work_orders": w, "complaints": c, "regulator_transferred": t, "effective": e_,
+                "work_orders_per_10k": rw, "complaints_per_10k": rc,
+                "regulator_transferred_per_10k": rt, "effective_per_10k": re,
+                "list": listed, "list_size": n, "list_policy_version": terms.version, "list_note": said,
+                "customers": customers,
+                "previous_rank": old_rank, "previous_tied_rank": old_tied,
+                "rank_change": old_rank - rank if old_rank else None,  # positive: moved up the board
+                "tied_rank_change": old_tied - s - 1 if old_tied else None,  # the same, ties not split by id
+                "work_orders_previous": pw, "work_orders_change_pct": changes[w, pw],
+                "complaints_previous": pc, "complaints_change_pct": changes[c, pc],
+                "regulator_transferred_previous": pt, "regulator_transferred_change_pct": changes[t, pt],
+                "effective_previous": pe, "effective_change_pct": changes[e_, pe],
+            })
     return out
+
+
+def within(ordered: list[tuple[Any, ...]], inside: Collection[str]) -> list[tuple[Any, ...]]:
+    """The lines of the units in `inside`, still in the bank-wide order (no new sort), with the comparison
+    period's ranks worked out again among them alone (from the bank-wide ranks there, also no new sort of
+    the board: only the subset's ints)."""
+    lines = [line for line in ordered if line[0] in inside]
+    if not lines or lines[0][11] is None:
+        return lines
+    earlier = sorted(lines, key=lambda line: line[11])
+    tied = tied_ranks(tie_key(line[2], line[8], line[9]) for line in earlier)
+    again = {line[0]: (rank, tied[rank - 1]) for rank, line in enumerate(earlier, start=1)}
+    return [(*line[:11], *again[line[0]]) for line in lines]
+
+
+def ranked(ordered: list[tuple[Any, ...]], lists: Lists, level: str, inside: Collection[str] | None = None,
+           ) -> list[dict[str, Any]]:
+    """The board's rows; with `inside`, the board of those units alone (their own ranks and lists), each row
+    keeping its place on the bank-wide board: `bank_rank`, `bank_tied_rank`, `bank_list`."""
+    rows = rows_of(ordered, lists, level)
+    if inside is None:
+        return rows
+    bank = {r["unit"]: r for r in rows}
+    own = rows_of(within(ordered, inside), lists, level)
+    for row in own:
+        there = bank[row["unit"]]
+        row.update(bank_rank=there["rank"], bank_tied_rank=there["tied_rank"], bank_list=there["list"])
+    return own

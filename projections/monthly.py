@@ -10,12 +10,15 @@ from domain.periods import Period
 from domain.policy import Policy
 from domain.sla import SlaRules, evaluate
 from projections import queries, scores
-from projections.leaderboard import board
+from projections.leaderboard import Lists, ranked
 from projections.store import ReadModelStore
 
 
 def figures(store: ReadModelStore, period: Period, unit: str, tz: tzinfo, now: datetime, policy: Policy,
-            rules: SlaRules | None, hot_issues: list[dict[str, Any]], size: int = 5) -> dict[str, Any]:
+            rules: SlaRules | None, hot_issues: list[dict[str, Any]], size: str | int | None = None,
+            ) -> dict[str, Any]:
+    """The report's figures; its red/black lists are `leaderboard --within UNIT --level outlet`'s (the
+    policy's N and ties, or `size`)."""
     chart = queries.org_chart(store)
     if unit not in chart.units:
         raise LookupError(f"no unit {unit} in the organisation")
@@ -29,8 +32,8 @@ def figures(store: ReadModelStore, period: Period, unit: str, tz: tzinfo, now: d
             if row["verdict"] == "breached":
                 breaches[row["regime"]] += 1
     trend = [t for t in queries.indicator_trend(store, outlets) if t["month"] <= period.months[-1]][-12:]
-    current, previous = queries.unit_lines(store, period, "outlet", period.previous)
-    rows = [r for r in board([c for c in current if c[0] in inside], [p for p in previous if p[0] in inside], size)]
+    rows = ranked(queries.ranked_lines(store, period, "outlet", period.previous),
+                  Lists.of(policy, period, "outlet", size), "outlet", inside)
     found, corrections = scores.entries(store, period, policy, tz, now, rules)
     in_scope = [e for e in found if e.rule.startswith("fine.") and (e.detail.get("outlet") in inside)]
     people = scores.person_rows(in_scope, [], queries.people(store))
@@ -44,6 +47,7 @@ def figures(store: ReadModelStore, period: Period, unit: str, tz: tzinfo, now: d
         "by_channel": Counter(f.channel for f in received).most_common(),
         "by_category": Counter(f.category or "-" for f in received).most_common(10),
         "trend": trend, "red": [r for r in rows if r["list"] == "red"],
-        "black": [r for r in rows if r["list"] == "black"], "sla_breaches": sorted(breaches.items()),
+        "black": [r for r in rows if r["list"] == "black"], "list_note": rows[0]["list_note"] if rows else "",
+        "sla_breaches": sorted(breaches.items()),
         "hot_issues": issues, "people": people, "corrections": len(corrections),
     }

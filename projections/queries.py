@@ -11,7 +11,7 @@ import orjson
 from domain.facts import ComplaintFacts
 from domain.orgchart import OrgChart
 from domain.periods import Period
-from projections.leaderboard import rank_key
+from projections.leaderboard import rank_key, tie_key, tied_ranks
 from projections.store import ReadModelStore
 
 Line = tuple[str, str, int, int, int, int, int]
@@ -120,7 +120,8 @@ def unit_lines(store: ReadModelStore, period: Period, level: str, compare: Perio
 def ranked_lines(store: ReadModelStore, period: Period, level: str, compare: Period | None = None,
                  ) -> list[tuple[Any, ...]]:
     """The lines of `unit_lines` best first (leaderboard.order_key), each with the comparison period's four
-    counts and its rank there (None when that period recorded nothing), from one read of both periods.
+    counts and its rank and tied rank there (None when that period recorded nothing), from one read of both
+    periods.
 
     The database joins and sorts the current period in C (rates compare as doubles, as Python's true
     division does, missing rates last, unit ids by code point); the earlier period's ranks are sorted
@@ -151,10 +152,40 @@ def ranked_lines(store: ReadModelStore, period: Period, level: str, compare: Per
         f"b_work_orders, b_complaints, b_regulator_transferred, b_effective FROM lines "
         f"ORDER BY {order('a_regulator_transferred', 'a_complaints')}", [str(period), str(compare or period)])
     if compare is None or not any(row[7] for row in rows):
-        return [(*row[:7], 0, 0, 0, 0, None) for row in rows]
+        return [(*row[:7], 0, 0, 0, 0, None, None) for row in rows]
     earlier = sorted(rows, key=lambda r: rank_key(r[0], r[2], r[8], r[9]))  # from the counts already read
-    ranks = {line[0]: rank for rank, line in enumerate(earlier, start=1)}
-    return [(*row, ranks[row[0]]) for row in rows]
+    tied = tied_ranks(tie_key(r[2], r[8], r[9]) for r in earlier)
+    ranks = {line[0]: (rank, tied[rank - 1]) for rank, line in enumerate(earlier, start=1)}
+    return [(*row, *ranks[row[0]]) for row in rows]
+
+
+DEPTH = {"hq": 0, "branch": 1, "sub_branch": 2, "outlet": 3}
+
+
+def units_under(store: ReadModelStore, unit: str, level: str) -> set[str]:
+    """The units of `level` below `unit` (at any depth): the board `leaderboard --within UNIT` ranks."""
+    found = {u: (kind, parent) for u, kind, parent in store.query("SELECT unit, kind, parent FROM org_units")}
+    if unit not in found:
+        raise LookupError(f"no unit {unit} in the organisation")
+    kind = found[unit][0]
+    if DEPTH.get(kind, 0) >= DEPTH[level]:
+        raise ValueError(f"{unit} is a {kind.replace('_', '-')}: no {level.replace('_', '-')} sits under it; "
+                         "choose a level below it")
+    inside = set()
+    for each, (each_kind, parent) in found.items():
+        if each_kind != level:
+            continue
+        seen = 0
+        while parent is not None and parent != unit and seen < len(found):  # `seen`: a cycle cannot hang us
+            parent, seen = found.get(parent, (None, None))[1], seen + 1
+        if parent == unit:
+            inside.add(each)
+    return inside
+
+
+def unit_name(store: ReadModelStore, unit: str) -> str:
+    rows = store.query("SELECT name FROM org_units WHERE unit = ?", [unit])
+    return str(rows[0][0] or unit) if rows else unit
 
 
 def find_complaints(store: ReadModelStore, by: str, text: str, limit: int = 200) -> list[dict[str, Any]]:

@@ -10,11 +10,11 @@ from typing import Any
 
 from domain.application import ComplaintLog
 from domain.periods import Period
-from domain.policy import Policy
+from domain.policy import DEFAULT, Policy
 from domain.sla import SlaRules
 from projections import queries, scores, secondary, sla_report
 from projections.access import AccessDenied, Viewer
-from projections.leaderboard import rows_of
+from projections.leaderboard import Lists, ranked
 from projections.store import ReadModelStore
 from projections.timeline import timeline
 
@@ -25,10 +25,17 @@ class ScopedReader:
         self.viewer, self.store, self.log, self.tz, self.rules = viewer, store, log, tz, rules
         self.chart = queries.org_chart(store)
 
-    def leaderboard(self, period: Period, level: str, size: int = 10, compare: Period | None = None,
-                    ) -> list[dict[str, Any]]:
+    def leaderboard(self, period: Period, level: str, size: str | int | None = None, compare: Period | None = None,
+                    within: str | None = None, policy: Policy | None = None) -> list[dict[str, Any]]:
+        """The bank-wide board (a branch user: its own units' rows of it), or with `within` the board of the
+        units under that unit, each row with its bank-wide place. N and ties from the policy unless `size`."""
         self.viewer.require("leaderboard")
-        rows = rows_of(queries.ranked_lines(self.store, period, level, compare or period.previous), size)
+        if within is not None:
+            self.viewer.check_outlet(within, self.chart)
+        lists = Lists.of(policy or Policy.load(DEFAULT), period, level, size)
+        inside = queries.units_under(self.store, within, level) if within is not None else None
+        rows = ranked(queries.ranked_lines(self.store, period, level, compare or period.previous), lists, level,
+                      inside)
         return self.viewer.units(rows, self.chart)
 
     def find_complaints(self, by: str, text: str) -> list[dict[str, Any]]:
