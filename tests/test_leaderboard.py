@@ -50,8 +50,9 @@ class Bank:
         outcome = self.log.record((n, parse_action(a)) for n, a in enumerate(actions, 1))
         assert not outcome.rejected, outcome.rejected
 
-    def board(self, period: str, level: str = "outlet", size: int = 10) -> list[dict[str, Any]]:
-        return leaderboard(self.settings, Period.parse(period), level, size)
+    def board(self, period: str, level: str = "outlet", size: int | str | None = 10, within: str | None = None,
+              ) -> list[dict[str, Any]]:
+        return leaderboard(self.settings, Period.parse(period), level, size, within=within)
 
 
 @pytest.fixture
@@ -141,7 +142,8 @@ def test_the_database_ranks_as_the_reference_order_does(settings: Settings, seed
 
     from plaintrail.wiring import open_read_models
     from projections import queries
-    from projections.leaderboard import LEVELS, board, rows_of
+    from domain.policy import ListSize
+    from projections.leaderboard import LEVELS, Lists, board, ranked, rows_of
 
     rng = random.Random(seed)
     store = open_read_models(settings)
@@ -169,9 +171,82 @@ def test_the_database_ranks_as_the_reference_order_does(settings: Settings, seed
         for period, compare in (("2024-02", "2024-01"), ("2024-01", "2023-12"), ("2024-02", None)):
             now, before = Period.parse(period), Period.parse(compare) if compare else None
             for level in LEVELS:
-                for size in (0, 3, 10):
-                    expected = board(*queries.unit_lines(store, now, level, before), size)
-                    assert rows_of(queries.ranked_lines(store, now, level, before), size) == expected
+                for lists in (Lists(ListSize(0)), Lists(ListSize(3)), Lists(ListSize(10), "exclude", "v1"),
+                              Lists(ListSize.parse("10%"))):
+                    expected = board(*queries.unit_lines(store, now, level, before), lists, level)
+                    ordered = queries.ranked_lines(store, now, level, before)
+                    assert rows_of(ordered, lists, level) == expected
                     assert len(expected) == sum(1 for u in units if u[1] == level)
+                    if level == "outlet":  # a sub-branch's own board = the reference over its outlets alone
+                        inside = {u for u, _, p, _ in units if p == "S1"}
+                        own = ranked(ordered, lists, level, inside)
+                        current, previous = queries.unit_lines(store, now, level, before)
+                        alone = board([x for x in current if x[0] in inside],
+                                      [x for x in previous if x[0] in inside] if before else None, lists, level)
+                        if not any(x[3] for x in previous if x[0] in inside):  # nothing there before:
+                            assert all(r["previous_rank"] is None for r in alone)  # the subset's own rule
+                            own = [dict(r, previous_rank=None, previous_tied_rank=None, rank_change=None,
+                                        tied_rank_change=None) for r in own]
+                        assert [{k: v for k, v in r.items() if not k.startswith("bank_")} for r in own] == alone
+                        assert [r["bank_rank"] for r in own] == sorted(r["bank_rank"] for r in own)
     finally:
         store.close()
+
+
+def test_within_each_level_ranks_only_the_units_under_it(bank: Bank) -> None:
+    outlets = bank.board("2024-03", within="SB1", size=1)
+    assert [(r["unit"], r["rank"], r["bank_rank"], r["list"], r["bank_list"]) for r in outlets] == [
+        ("O2", 1, 3, "red", None), ("O1", 2, 4, "black", "black")]  # O2 is red among SB1's own outlets
+    assert [r["unit"] for r in bank.board("2024-03", within="BR")] == ["O3", "O4", "O2", "O1"]  # O4 too
+    subs = bank.board("2024-03", level="sub_branch", within="BR", size=None)
+    assert [(r["unit"], r["bank_rank"], r["list_size"]) for r in subs] == [("SB2", 1, 2), ("SB1", 2, 2)]
+    assert [r["unit"] for r in bank.board("2024-03", level="branch", within="HQ", size=None)] == ["BR"]
+    with pytest.raises(ValueError, match="SB1 is a sub-branch: no sub-branch sits under it"):
+        bank.board("2024-03", level="sub_branch", within="SB1")
+    with pytest.raises(LookupError, match="no unit NOPE"):
+        bank.board("2024-03", within="NOPE")
+
+
+def test_the_policy_names_n_per_level_and_its_version(bank: Bank) -> None:
+    subs = bank.board("2024-03", level="sub_branch", size=None)  # the policy: sub_branch = 2, half of 2 is 1
+    assert [(r["unit"], r["list"], r["list_size"], r["list_policy_version"]) for r in subs] == [
+        ("SB2", "red", 2, "seed-2020"), ("SB1", "black", 2, "seed-2020")]
+    branch = bank.board("2024-03", level="branch", size=None)  # "10%" of one branch: no list
+    assert [(r["unit"], r["list"], r["list_size"]) for r in branch] == [("BR", None, 0)]
+    assert "N = 0 (policy seed-2020, branch = 10% of 1 branch" in branch[0]["list_note"]
+    assert "--size 1" in bank.board("2024-03", size=1)[0]["list_note"]
+
+
+def test_the_cli_prints_the_lists_or_every_unit(bank: Bank, capsys: pytest.CaptureFixture[str], tmp_path: Any,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from plaintrail.cli import main
+
+    home = ["--home", str(bank.settings.home)]
+    if bank.settings.database_url:
+        monkeypatch.setenv("PLAINTRAIL_DATABASE_URL", bank.settings.database_url)
+    assert main([*home, "leaderboard", "--period", "2024-03", "--size", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "red list 红榜: 1" in table and "black list 黑榜: 1" in table and "O3" in table and "O1" in table
+    assert "O4" not in table and "O2" not in table and "--all shows every one" in table
+    assert main([*home, "leaderboard", "--period", "2024-03", "--size", "1", "--all"]) == 0
+    every = capsys.readouterr().out
+    assert all(u in every for u in ("O1", "O2", "O3", "O4"))
+    assert main([*home, "leaderboard", "--period", "2024-03", "--size", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert isinstance(rows, list) and len(rows) == 4 and {"tied_rank", "tied_with", "list_note"} <= set(rows[0])
+    assert main([*home, "leaderboard", "--period", "2024-03", "--within", "SB1", "--level", "outlet"]) == 0
+    assert "within SB1" in capsys.readouterr().out
+    policy = tmp_path / "exclude.toml"
+    from domain.policy import DEFAULT
+
+    policy.write_text(DEFAULT.read_text(encoding="utf-8").replace('ties = "include"', 'ties = "exclude"'),
+                      encoding="utf-8")
+    assert main([*home, "leaderboard", "--period", "2024-05", "--json", "--size", "1", "--policy", str(policy)]) == 0
+    assert [r["list"] for r in json.loads(capsys.readouterr().out)] == [None] * 4  # 3 tie at nothing, O4 no rate
+    assert main([*home, "leaderboard", "--period", "2024-05", "--json", "--size", "1"]) == 0
+    assert [(r["unit"], r["tied_rank"], r["list"]) for r in json.loads(capsys.readouterr().out)] == [
+        ("O1", 1, "red"), ("O2", 1, "red"), ("O3", 1, "red"), ("O4", 4, None)]
+    assert main([*home, "leaderboard", "--period", "2024-03", "--size", "ten"]) == 2
+    assert "list size 'ten'" in capsys.readouterr().err
