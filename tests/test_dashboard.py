@@ -140,3 +140,56 @@ def test_hot_issues_page_shows_ledgers(home: Path, monkeypatch: pytest.MonkeyPat
     branch = logged_in(home, monkeypatch, "pudong", "plaintrail-pudong")
     branch.switch_page("views/hot.py").run()
     assert set(branch.dataframe[0].value["subject"]) <= {"O-003", "O-004"}
+
+
+def choose_level(at: AppTest, level: str) -> AppTest:
+    next(s for s in at.selectbox if s.label == "Level").set_value(level).run()
+    assert not at.exception, (level, at.exception)
+    return at
+
+
+def units_shown(at: AppTest) -> set[str]:
+    shown: set[str] = set()
+    for frame in at.dataframe:
+        shown |= set(frame.value.get("unit", []))
+    return shown
+
+
+def test_a_sub_branch_user_gets_its_own_ranking_or_a_plain_message_at_every_level(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "pudong", "plaintrail-pudong")  # scoped to the sub-branch SH-XH
+    choose_level(at, "outlet")
+    assert "Your ranking: outlets under SH-XH 徐汇支行 Xuhui sub-branch" in texts(at)
+    assert units_shown(at) == {"O-003", "O-004"}
+    every = next(f.value for f in at.dataframe if "bank_rank" in f.value and len(f.value) == 2)
+    assert sorted(every["rank"]) == [1, 2] and set(every["bank_rank"]) <= {1, 2, 3, 4}  # its own rank, bank's beside
+    choose_level(at, "sub_branch")
+    assert any("No sub-branches sit under SH-XH" in i.value for i in at.info)
+    assert units_shown(at) == {"SH-XH"}  # its own place on the bank-wide board
+    choose_level(at, "branch")  # used to crash with KeyError: 'list'
+    assert any("Branches sit above your unit SH-XH" in i.value for i in at.info)
+    assert units_shown(at) == set()
+
+
+def test_a_branch_user_gets_its_own_ranking_at_every_level(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from plaintrail import users
+
+    users.add(home, "shanghai", "plaintrail-shanghai", "branch", "SH")
+    at = logged_in(home, monkeypatch, "shanghai", "plaintrail-shanghai")
+    choose_level(at, "outlet")
+    assert units_shown(at) == {"O-001", "O-002", "O-003", "O-004"}
+    assert any("bank_list" in f.value for f in at.dataframe)
+    choose_level(at, "sub_branch")
+    assert "Your ranking: sub-branches under SH" in texts(at) and units_shown(at) == {"SH-PD", "SH-XH"}
+    choose_level(at, "branch")
+    assert units_shown(at) == {"SH"} and any("No branches sit under SH" in i.value for i in at.info)
+
+
+def test_management_drills_down_into_a_sub_branch_s_own_board(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "manager", "plaintrail-manager")
+    choose_level(at, "sub_branch")
+    next(s for s in at.selectbox if s.label.startswith("Outlets of which")).set_value("SH-PD").run()
+    assert not at.exception, at.exception
+    drilled = [f.value for f in at.dataframe if "bank_rank" in f.value]
+    assert drilled and set().union(*(set(f["unit"]) for f in drilled)) <= {"O-001", "O-002"}
+    assert "N = " in texts(at)  # what drew the lists, in words

@@ -140,9 +140,9 @@ def test_the_database_ranks_as_the_reference_order_does(settings: Settings, seed
     locale would order differently from code points, periods with and without anything to compare."""
     import random
 
+    from domain.policy import ListSize
     from plaintrail.wiring import open_read_models
     from projections import queries
-    from domain.policy import ListSize
     from projections.leaderboard import LEVELS, Lists, board, ranked, rows_of
 
     rng = random.Random(seed)
