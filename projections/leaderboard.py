@@ -93,7 +93,7 @@ def order_key(line: Line) -> tuple[Any, ...]:
     return rank_key(line[0], line[2], line[4], line[5])
 
 
-def board(current: Iterable[Line], previous: Iterable[Line] | None, lists: Lists | int = DEFAULT_SIZE,
+def board(current: Iterable[Line], previous: Iterable[Line] | None, size: Lists | int = DEFAULT_SIZE,
           level: str = "outlet") -> list[dict[str, Any]]:
     """The ranked rows, each with the comparison period's rank and counts and the change.
 
@@ -108,7 +108,7 @@ def board(current: Iterable[Line], previous: Iterable[Line] | None, lists: Lists
     before = {line[0]: (rank, tied[rank - 1], line) for rank, line in enumerate(earlier, start=1)}
     nothing = (None, None, (None, None, None, 0, 0, 0, 0))
     return rows_of([(*line, *old[3:], old_rank, old_tied) for line in rows
-                    for old_rank, old_tied, old in (before.get(line[0], nothing),)], lists, level)
+                    for old_rank, old_tied, old in (before.get(line[0], nothing),)], size, level)
 
 
 class _Changes(dict[tuple[int, int], float | None]):
@@ -136,6 +136,11 @@ def _tie(line: tuple[Any, ...], position: int, width: int, level: str) -> str:
     return f"{_count(width, level)} tie for {ordinal(position)} {what}"
 
 
+def _groups(starts: list[int], total: int) -> list[tuple[int, int]]:
+    """(first index, index after the last) of each tie group."""
+    return list(zip(starts, [*starts[1:], total], strict=True)) if starts else []
+
+
 ACROSS = "across the N-th place: left off (ties: exclude)"
 
 
@@ -144,7 +149,7 @@ def draw(ordered: list[tuple[Any, ...]], starts: list[int], n: int, ties: str, l
     """(red_end, black_start, why red, why black): the red list is ordered[:red_end], the black list
     ordered[black_start:]; both are whole tie groups (`starts` holds the first index of each)."""
     total, half, include = len(ordered), len(ordered) // 2, ties == "include"
-    bounds = list(zip(starts, [*starts[1:], total], strict=True))
+    bounds = _groups(starts, total)
     black_start, red_end, why_black, why_red = total, 0, [], []
     for s, e in reversed(bounds):
         taken, width = total - black_start, e - s
@@ -191,7 +196,7 @@ def note(lists: Lists, n: int, total: int, red: int, black: int, why_red: list[s
     return ". ".join(p[0].upper() + p[1:] for p in parts) + "."
 
 
-def rows_of(ordered: list[tuple[Any, ...]], lists: Lists | int = DEFAULT_SIZE, level: str = "outlet",
+def rows_of(ordered: list[tuple[Any, ...]], size: Lists | int = DEFAULT_SIZE, level: str = "outlet",
             ) -> list[dict[str, Any]]:
     """The board's rows from lines already in order, each (unit, name, customers, work_orders, complaints,
     regulator_transferred, effective, the four counts of the comparison period, its rank and tied rank there
@@ -199,7 +204,7 @@ def rows_of(ordered: list[tuple[Any, ...]], lists: Lists | int = DEFAULT_SIZE, l
 
     Hot: 15,000 outlets make 15,000 rows, so the tie groups come from one pass over the ordered lines, the
     rates are worked out inline (equal to per_10k) and each pair of counts' change once."""
-    terms = lists if isinstance(lists, Lists) else Lists(ListSize(lists))
+    terms = size if isinstance(size, Lists) else Lists(ListSize(size))  # a plain N: 10 is Lists(ListSize(10))
     total = len(ordered)
     n = terms.size.of(total)
     starts, last = [], None
@@ -212,7 +217,7 @@ def rows_of(ordered: list[tuple[Any, ...]], lists: Lists | int = DEFAULT_SIZE, l
     said = note(terms, n, total, red_end, total - black_start, why_red, why_black, level)
     out: list[dict[str, Any]] = []
     append, changes = out.append, _Changes()
-    for s, e in zip(starts, [*starts[1:], total], strict=True):
+    for s, e in _groups(starts, total):
         listed = "red" if e <= red_end else "black" if s >= black_start else None
         for rank in range(s + 1, e + 1):
             unit, name, customers, w, c, t, e_, pw, pc, pt, pe, old_rank, old_tied = ordered[rank - 1]
