@@ -169,8 +169,9 @@ def units_under(store: ReadModelStore, unit: str, level: str) -> set[str]:
         raise LookupError(f"no unit {unit} in the organisation")
     kind = found[unit][0]
     if DEPTH.get(kind, 0) >= DEPTH[level]:
-        raise ValueError(f"{unit} is a {kind.replace('_', '-')}: no {level.replace('_', '-')} sits under it; "
-                         "choose a level below it")
+        what = kind.replace("_", "-")
+        raise ValueError(f"{unit} is {'an' if what[0] in 'aeiou' else 'a'} {what}: no {level.replace('_', '-')} "
+                         "sits under it; choose a level below it")
     inside = set()
     for each, (each_kind, parent) in found.items():
         if each_kind != level:
