@@ -132,7 +132,8 @@ def _count(n: int, level: str) -> str:
 def _tie(line: tuple[Any, ...], position: int, width: int, level: str) -> str:
     """'3 outlets tie for 12th with 1 regulator-transferred and 2 complaints'."""
     t, c = line[5], line[4]
-    what = "with no complaint" if not t and not c else f"with {t} regulator-transferred and {c} complaints"
+    what = ("with no complaint" if not t and not c else
+            f"with {t} regulator-transferred and {c} complaint{'' if c == 1 else 's'}")
     return f"{_count(width, level)} tie for {ordinal(position)} {what}"
 
 
