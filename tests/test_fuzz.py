@@ -389,3 +389,41 @@ def test_ten_thousand_mixed_lines_lose_nothing_and_explain_every_reject(
     assert len(by_line) == len(rejects) and all(r["reason"].strip() for r in rejects)
     assert (report["accepted"], report["duplicates"], report["rejected"]) == (len(valid), duplicates, len(damaged))
     assert recorded_action_ids(home) == Counter(valid)  # each valid action once, nothing damaged recorded
+
+
+OK = {"action_id": "OK-1", "complaint_id": "OK", "action": "received", "at": "2024-03-05T09:00:00+08:00",
+      "outlet": "O-001", "channel": "web"}
+
+
+def known_failing(line: dict[str, Any], issue: str) -> Any:
+    return pytest.param(line, id=issue, marks=pytest.mark.xfail(strict=True, reason=f"issue {issue}, fixed on "
+                                                                "another branch: make this a plain case once merged"))
+
+
+@pytest.mark.parametrize("line", [
+    known_failing({**OK, "action_id": "D-1", "complaint_id": "D", "at": "9999-12-31T23:59:59-12:00"}, "14.1 9999"),
+    known_failing({**OK, "action_id": "D-2", "complaint_id": "D", "at": "0001-01-01T00:00:00+14:00"}, "14.1 year 1+14"),
+    known_failing({**OK, "action_id": "D-3", "complaint_id": "D", "at": "0001-01-01T00:00:00+00:00"}, "14.1 year 1"),
+    known_failing({"action_id": "D-4", "complaint_id": "OK", "action": "validated", "at": "9999-12-31T23:59:00-12:00",
+                   "effective": True, "decided_by": "pboc", "bank_caused": True}, "14.1 validated in 9999"),
+    known_failing({**OK, "action_id": "D-5", "complaint_id": "D", "at": "1999-12-31T23:59:59+08:00"}, "14.1 1999"),
+    known_failing({**OK, "action_id": "D-6", "complaint_id": "D", "at": "2099-01-01T00:00:00+08:00"}, "14.1 future"),
+    known_failing({**OK, "complaint_id": "D"}, "14.6 an action_id reused"),
+    known_failing({**OK, "action_id": "D-8", "complaint_id": "D", "at": "2024-W10-2T09:00:00+08:00"}, "14.8 week date"),
+    known_failing({**OK, "action_id": "D-9", "complaint_id": "D", "at": "20240305T090000+0800"}, "14.8 basic format"),
+])
+def test_lines_other_branches_make_rejects(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           line: dict[str, Any]) -> None:
+    """Damaged lines the fuzz leaves out until their fixes are merged: each must be rejected with its line and
+    a reason, and the read side must go on working."""
+    file = tmp_path / "dates.jsonl"
+    file.write_text(json.dumps(OK) + "\n" + json.dumps(line) + "\n", encoding="utf-8")
+    home = str(tmp_path / "home")
+    assert main(["--home", home, "org", "load", str(BANK)]) == 0
+    capsys.readouterr()
+    assert main(["--home", home, "import", str(file), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert (report["accepted"], report["rejected"]) == (1, 1)
+    reject = json.loads(Path(report["rejects_file"]).read_text(encoding="utf-8"))
+    assert reject["line"] == 2 and reject["reason"]
+    assert main(["--home", home, "leaderboard", "--period", "2024", "--level", "outlet", "--json"]) == 0
