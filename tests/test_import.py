@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from plaintrail.cli import main
+from plaintrail.settings import Settings
+from plaintrail.wiring import open_log
 
 ROOT = Path(__file__).resolve().parents[1]
 BANK = ROOT / "examples" / "bank.yaml"
@@ -191,3 +193,53 @@ def test_a_gzipped_file_is_read_whatever_its_name_and_damage_loses_only_what_fol
     code, report = run_import(home, cut, "--batch-size", "100", capsys=capsys)
     assert code == 1 and report["rejected"] == 1 and report["accepted"] == 0 and report["duplicates"] > 1000
     assert "damaged gzip" in rejects(report)[0]["reason"] and rejects(report)[0]["line"] == report["duplicates"] + 1
+
+
+def test_an_unclosed_quote_in_a_csv_is_one_reject_and_the_rows_after_it_are_kept(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14.7: a quote never closed used to swallow the rows after it into one field (recorded with the
+    next row's text, or lost without a reject). Quoted newlines that are closed keep working, even when the
+    last line of the text has the header's number of cells."""
+    def row(n: int, category: str = "cards") -> str:
+        return f"R-{n},C-{n},received,2024-03-05T09:00:00+08:00,O-001,hotline,{category}\n"
+
+    file = tmp_path / "actions.csv"
+    file.write_text("action_id,complaint_id,action,at,outlet,channel,category\n"    # 1
+                    + row(1) + row(2, '"fees, and a quote never closed')            # 2, 3
+                    + row(3, '"quoted, with a comma"') + row(4)                     # 4, 5
+                    + row(5, '"a note on two lines\nR-0,C-0,received,x,O-001,app,ends here"')  # 6-7
+                    + row(6, '"broken') + row(7, '"broken too')                     # 8, 9: one record
+                    + "".join(row(n) for n in range(8, 16))                         # 10-17
+                    + row(16, '"at the end of the file'), encoding="utf-8")         # 18
+    code, report = run_import(home, file, capsys=capsys)
+    assert (code, report["accepted"], report["rejected"]) == (1, 12, 3)
+    by_line = {r["line"]: r["reason"] for r in rejects(report)}
+    assert set(by_line) == {3, 8, 18}
+    assert "quote opened on line 3 is never closed" in by_line[3] and "line 4 is a record" in by_line[3]
+    assert "lines 8-9" in by_line[8] and "file ends" in by_line[18]
+    log = open_log(Settings(home=home))
+    categories = {n: log.complaint(f"C-{n}").category for n in (1, 3, 4, 5, 8, 15)}
+    assert categories == {1: "cards", 3: "quoted, with a comma", 4: "cards",
+                          5: "a note on two lines\nR-0,C-0,received,x,O-001,app,ends here", 8: "cards", 15: "cards"}
+
+
+def test_external_csv_exports_get_the_same_protection(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CFPB export: a multi-line narrative is kept, an unclosed one is rejected with its line and the
+    complaints after it kept, a row with more cells than the header is rejected (it used to be cut silently)."""
+    columns = ["Date received", "Product", "Consumer complaint narrative", "Company", "Submitted via",
+               "Complaint ID"]
+
+    def row(n: int, narrative: str = "") -> str:
+        return f"2020-03-{n:02d},Mortgage,{narrative},Bank {n % 3},Web,{1000 + n}\n"
+
+    file = tmp_path / "cfpb.csv"
+    file.write_text(",".join(columns) + "\n" + row(1, '"first line\nends, with, three"')  # 1, 2-3
+                    + row(2, '"never closed') + row(3) + row(4) + row(5).replace(",Web,", ",Web,extra,")  # 4-7
+                    + row(6), encoding="utf-8")                                                          # 8
+    code, report = run_import(home, file, "--format", "cfpb", capsys=capsys)
+    assert (code, report["accepted"], report["rejected"]) == (1, 4, 2)
+    by_line = {r["line"]: r["reason"] for r in rejects(report)}
+    assert set(by_line) == {4, 7} and "never closed" in by_line[4] and "7 cells" in by_line[7]
+    log = open_log(Settings(home=home))  # each complaint is there (an unknown one raises)
+    assert [log.complaint(f"CFPB-{1000 + n}").category for n in (1, 3, 4, 6)] == ["Mortgage"] * 4

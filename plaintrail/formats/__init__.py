@@ -2,14 +2,14 @@
 
 A format module has `units(records)` (the units its rows need, registered first, added to the
 organisation without touching anything else) and `actions(records)` (one `Row` per action, or a `Row`
-with the reason a source row cannot be mapped: it goes to the rejects file like any bad line).
+with the reason a source row cannot be mapped: it goes to the rejects file like any bad line), and may
+have `starts_record(record)`, which tells a row of its export from a line of multi-line free text.
 """
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from domain.application import ComplaintLog
 from plaintrail.importer import ImportReport, Rejects, import_rows, rejects_path
-from plaintrail.sources import Row
+from plaintrail.sources import Row, csv_rows
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -28,15 +28,19 @@ def _open(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line where the record starts, the record) for a CSV file, gzip or not, BOM or not."""
+def records(path: Path, damaged: deque[Row] | None = None,
+            starts_record: Callable[[dict[str, str]], bool] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line where the record starts, the record) for a CSV file, gzip or not, BOM or not.
+
+    A damaged record (an unclosed quote, more cells than the header) goes to `damaged`, if given, with its
+    line and reason; `starts_record` tells a row of this export from a line of free text (see `csv_rows`).
+    """
     with _open(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.DictReader(text)
-        line = 2
-        for record in reader:
-            yield line, {(k or "").strip(): (v or "").strip() for k, v in record.items() if k is not None}
-            line = reader.line_num + 1
+        for row in csv_rows(raw, lenient=True, starts_record=starts_record):
+            if row.data is not None:
+                yield row.line, row.data
+            elif damaged is not None:
+                damaged.append(row)
 
 
 def formats() -> dict[str, ModuleType]:
@@ -48,16 +52,28 @@ def formats() -> dict[str, ModuleType]:
 def import_external(log: ComplaintLog, path: Path, fmt: str, home: Path, progress: bool = False,
                     batch_size: int = 2000) -> ImportReport:
     module = formats()[fmt]
-    log.extend_organisation(module.units(record for _, record in records(path)))
+    starts_record = getattr(module, "starts_record", None)
+    log.extend_organisation(module.units(record for _, record in records(path, starts_record=starts_record)))
+    damaged: deque[Row] = deque()
+    action_rows = with_damaged(module.actions(records(path, damaged, starts_record)), damaged)
     rejects = Rejects(rejects_path(home, path))
     with tqdm(unit=" rows", disable=not progress, desc=f"import {path.name}") as bar:
         def advance(rows: int) -> None:
             bar.update(rows)
 
         try:
-            return import_rows(log, module.actions(records(path)), rejects, on_batch=advance, batch_size=batch_size)
+            return import_rows(log, action_rows, rejects, on_batch=advance, batch_size=batch_size)
         finally:
             rejects.close()
+
+
+def with_damaged(rows: Iterable[Row], damaged: deque[Row]) -> Iterator[Row]:
+    """The rows of actions, each damaged record read on the way put in its place among them."""
+    for row in rows:
+        while damaged:
+            yield damaged.popleft()
+        yield row
+    yield from damaged
 
 
 def unit_id(prefix: str, name: str) -> str:

@@ -39,6 +39,12 @@ def units(records: Iterable[dict[str, str]]) -> list[UnitSpec]:
             *(UnitSpec(id=company_unit(c), name=c[:200], kind="outlet", parent=BRANCH) for c in companies)]
 
 
+def starts_record(record: dict[str, str]) -> bool:
+    """A line inside a multi-line narrative that happens to have the export's number of cells is still no
+    complaint: a real row's `Complaint ID` is a number."""
+    return record.get("Complaint ID", "").strip().isdigit()
+
+
 def day(text: str) -> str:
     """`11/13/2014` or `2020-03-18` as noon UTC of that day."""
     for pattern in ("%m/%d/%Y", "%Y-%m-%d"):
