@@ -16,7 +16,7 @@ def open_log(settings: Settings) -> ComplaintLog:
     """The event store application, on SQLite under `home` or on PostgreSQL when configured."""
     from plaintrail.vault import open_vault
 
-    return ComplaintLog(env=settings.event_store_env(), vault=open_vault(settings))
+    return ComplaintLog(env=settings.event_store_env(), vault=open_vault(settings), window=settings.at_window())
 
 
 def open_read_models(settings: Settings) -> ReadModelStore:
