@@ -134,15 +134,21 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
             placed: tuple[Any, int, int, str] = ("", 0, 0, "")  # the last event folded: where a problem points
             for notification_id, originator_id, version, topic, state in events:
                 event_type = topic[topic.rfind(":") + 1:]
-                payload: dict[str, Any] = {}
+                if not event_type.startswith(("Complaint.", "Organisation.")):
+                    continue
+                try:
+                    recorded, payload = decode(state)
+                except Exception as error:
+                    refused.append(problems.problem(originator_id, version, notification_id, None, event_type,
+                                                    problems.unreadable(error)))
+                    continue
                 try:
                     if event_type.startswith("Complaint."):  # no envelope: nothing but the fold sees it
-                        recorded, payload = decode(state)
                         facts, applied = folded(facts, version, event_type, recorded, payload)
                         part.events += applied
                         pending += applied
                         placed = (originator_id, version, notification_id, event_type)
-                    elif event_type.startswith("Organisation."):
+                    else:
                         part.organisation.append(
                             Envelope.from_stored(notification_id, originator_id, version, topic, bytes(state)))
                 except Exception as error:

@@ -33,6 +33,11 @@ def problem(originator_id: Any, version: int, position: int, complaint_id: Any, 
             event_type, reason[:REASON_LENGTH])
 
 
+def unreadable(error: BaseException) -> str:
+    """The reason for a stored state that does not even decode (a damaged or forged row)."""
+    return f"cannot read the stored event: {type(error).__name__}: {error}"
+
+
 def of_envelope(envelope: Envelope, error: BaseException | str) -> Problem:
     return problem(envelope.originator_id, envelope.version, envelope.notification_id, envelope.complaint_id,
                    envelope.event_type, error)

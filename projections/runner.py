@@ -57,9 +57,11 @@ class Projector:
         self.problems: list[problems.Problem] = []  # this batch's events that could not be folded
 
     def fold(self, envelopes: Sequence[Envelope], source: str, partition: int, position: int,
-             after: int | None) -> int:
-        """Fold `envelopes` (read after position `after`) and record `position`; returns events applied."""
-        self.problems = []
+             after: int | None, unreadable: Sequence[problems.Problem] = ()) -> int:
+        """Fold `envelopes` (read after position `after`) and record `position`; returns events applied.
+
+        `unreadable`: events of the batch the transport could not even decode, reported with it."""
+        self.problems = list(unreadable)
         try:
             return self._fold(envelopes, source, partition, position, after)
         except BaseException:
