@@ -188,3 +188,21 @@ def test_the_kafka_workers_projector_reports_and_goes_on() -> None:
     assert [p["complaint_id"] for p in problems.listed(store)] == ["K-2"]
     assert store.query("SELECT complaint_id FROM complaint_facts ORDER BY 1") == [("K-1",), ("K-3",)]
     assert store.query("SELECT work_orders FROM indicators WHERE unit = 'O-1' AND period = '2024-03'") == [(2,)]
+
+
+@pytest.mark.parametrize(("event_type", "fields"), [
+    ("Complaint.Compensated", {"amount": "NaN"}), ("Complaint.Extended", {"days": "many"}),
+    ("Complaint.Validated", {"effective": "yes", "decided_by": "hq"}), ("Complaint.Annulled", {"reason": "x"}),
+    ("Complaint.Assigned", {"at": "2024-03-05T09:00:00"}), ("Complaint.Nonsense", {}),
+])
+def test_an_event_the_read_side_cannot_use_changes_nothing(event_type: str, fields: dict[str, Any]) -> None:
+    from domain.facts import ComplaintFacts
+
+    common = {"complaint_id": "C", "action_id": "A-1", "at": "2024-03-05T09:00:00+08:00", "actor": None}
+    facts = ComplaintFacts.received(1, "2024-03-05T01:00:00+00:00", {
+        **common, "outlet": "O", "channel": "web", "via": "direct", "kind": "complaint", "category": "",
+        "customer_ref": None})
+    before = facts.to_json()
+    with pytest.raises((KeyError, ValueError, TypeError, ArithmeticError)):
+        facts.apply(2, event_type, "2024-03-05T02:00:00+00:00", {**common, "action_id": "A-2", **fields})
+    assert facts.to_json() == before and facts.version == 1
