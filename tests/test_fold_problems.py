@@ -133,6 +133,8 @@ def test_forged_events_are_folded_around_by_catch_up_and_rebuild_and_reported(
     assert same_counts(answers(settings, capsys), before)  # 2024 is as it was: the validation at 9999 is left out
     timeline = json.loads(cli(settings, capsys, "timeline", "C-2024-0002", "--json")[1])
     assert timeline["events"][-1]["at"] == EXTREMES[3]["at"]  # the record shows what it holds
+    code, out, _ = cli(settings, capsys, "timeline", "OV-1", "--json")
+    assert code == 0 and json.loads(out)["sla_problem"].startswith("no SLA verdicts: OverflowError")
     for query in (["sla", "--period", "9998-12"], ["scores", "--period", "9998Q4"], ["timeline", "FAR"],
                   ["leaderboard", "--period", "9998", "--level", "branch"], ["sla", "--period", "9999-12"]):
         assert cli(settings, capsys, *query)[0] == 0, query
