@@ -6,9 +6,13 @@ recorded so far. SQLite cannot push notifications, so the log is polled (read in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from eventsourcing.persistence import Notification
 from tqdm import tqdm
 
 from domain.application import ComplaintLog
+from projections import problems
 from projections.envelope import Envelope
 from projections.runner import PROJECTION, PositionMoved, Projector, RebuildUnderWay
 from projections.store import ReadModelStore
@@ -29,9 +33,9 @@ def follow(log: ComplaintLog, store: ReadModelStore, projector: Projector, progr
         notifications = log.recorder.select_notifications((after or 0) + 1, BATCH)
         if not notifications:
             break
-        envelopes = [Envelope.from_notification(n, log.mapper.transcoder) for n in notifications]
+        envelopes, unreadable = readable(notifications)
         try:
-            total += projector.fold(envelopes, SOURCE, 0, notifications[-1].id, after)
+            total += projector.fold(envelopes, SOURCE, 0, notifications[-1].id, after, unreadable)
         except RebuildUnderWay:
             break  # the rebuilding process folds these
         except PositionMoved:
@@ -42,3 +46,16 @@ def follow(log: ComplaintLog, store: ReadModelStore, projector: Projector, progr
         bar.close()
     return total
 
+
+
+def readable(notifications: Sequence[Notification]) -> tuple[list[Envelope], list[problems.Problem]]:
+    """The envelopes of the notifications, and a problem for each one whose stored state cannot be read
+    (a forged or damaged row): it is reported with the batch, and the rest are folded."""
+    envelopes, unreadable = [], []
+    for n in notifications:
+        try:
+            envelopes.append(Envelope.from_notification(n))
+        except Exception as error:
+            unreadable.append(problems.problem(n.originator_id, n.originator_version, n.id, None,
+                                               n.topic.rsplit(":", 1)[-1], problems.unreadable(error)))
+    return envelopes, unreadable

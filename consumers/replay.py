@@ -9,6 +9,8 @@ disjoint ranges of originator ids fold in separate processes that share nothing 
 
 Only events up to the last notification id seen at the start are folded, and that id becomes the
 tracking position, so events recorded meanwhile are left to the incremental path, exactly once.
+An event no fold can place is reported in `fold_problems` and skipped, like the incremental path does:
+one stored event never leaves the read models empty.
 A marker in `readmodel_meta` says a rebuild is under way: a crash leaves it behind, and the next
 catch-up rebuilds again rather than fold on top of half a rebuild (`plaintrail.wiring.catch_up`).
 """
@@ -30,7 +32,7 @@ from tqdm import tqdm
 
 from consumers.local import SOURCE  # the embedded runner carries on from the rebuild's position
 from domain.facts import ComplaintFacts
-from projections import complaints
+from projections import complaints, problems
 from projections.envelope import Envelope, decode
 from projections.runner import PROJECTION, UPSERT_TRACKING, Projector, folded
 from projections.store import ReadModelStore
@@ -115,37 +117,63 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
     """Fold every complaint whose originator id is in [low, high) and write its facts row."""
     tz, part, pending = ZoneInfo(stores.tz), Part(), 0
     rows: list[tuple[Any, ...]] = []
+    refused: list[problems.Problem] = []  # events no fold can place: reported with the rows, never fatal
     deltas = complaints.IndicatorDeltas()
     store = stores.open_readmodels()
 
     def write() -> None:
         with store.transaction() as cursor:
+            store.executemany(cursor, problems.INSERT, refused)
             store.executemany(cursor, complaints.UPSERT_FACTS, rows)
         rows.clear()
+        refused.clear()
 
     try:
         for _, events in groupby(stored_events(stores, low, high, last), key=itemgetter(1)):
             facts: ComplaintFacts | None = None
+            placed: tuple[Any, int, int, str] = ("", 0, 0, "")  # the last event folded: where a problem points
             for notification_id, originator_id, version, topic, state in events:
                 event_type = topic[topic.rfind(":") + 1:]
-                if event_type.startswith("Complaint."):  # no envelope: nothing but the fold sees it
-                    facts, applied = folded(facts, version, event_type, *decode(state))
-                    part.events += applied
-                    pending += applied
-                elif event_type.startswith("Organisation."):
-                    part.organisation.append(
-                        Envelope.from_stored(notification_id, originator_id, version, topic, bytes(state)))
+                if not event_type.startswith(("Complaint.", "Organisation.")):
+                    continue
+                try:
+                    recorded, payload = decode(state)
+                except Exception as error:
+                    refused.append(problems.problem(originator_id, version, notification_id, None, event_type,
+                                                    problems.unreadable(error)))
+                    continue
+                try:
+                    if event_type.startswith("Complaint."):  # no envelope: nothing but the fold sees it
+                        facts, applied = folded(facts, version, event_type, recorded, payload)
+                        part.events += applied
+                        pending += applied
+                        placed = (originator_id, version, notification_id, event_type)
+                    else:
+                        part.organisation.append(
+                            Envelope.from_stored(notification_id, originator_id, version, topic, bytes(state)))
+                except Exception as error:
+                    refused.append(problems.problem(originator_id, version, notification_id,
+                                                    payload.get("complaint_id"), event_type, error))
             if facts is not None:
-                deltas.add(*complaints.contribution(facts, tz), +1)
-                rows.append(complaints.facts_row(facts, tz))
-                if len(rows) >= WRITE_EVERY:
+                try:
+                    counts, row = complaints.contribution(facts, tz), complaints.facts_row(facts, tz)
+                except Exception as error:
+                    originator, at_version, position, event_type = placed
+                    refused.append(problems.problem(originator, at_version, position, facts.complaint_id, event_type,
+                                                    error))
+                else:
+                    deltas.add(*counts, +1)
+                    rows.append(row)
+                if len(rows) + len(refused) >= WRITE_EVERY:
                     write()
+            elif len(refused) >= WRITE_EVERY:
+                write()
             if pending >= REPORT_EVERY:
                 part.peak_mb = max(part.peak_mb, own_memory_mb())
                 if report is not None:
                     report.put(("progress", pending))
                 pending = 0
-        if rows:
+        if rows or refused:
             write()
         if report is not None and pending:
             report.put(("progress", pending))

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
+from domain.dates import parse_instant
+
 Channel = Literal["hotline", "app", "web", "outlet", "email", "letter"]
 Via = Literal["direct", "hq", "pboc", "nfra"]
 Kind = Literal["complaint", "work_order"]
@@ -22,23 +24,7 @@ DecidedBy = Literal["hq", "pboc", "nfra", "branch"]
 REGULATORS = frozenset({"pboc", "nfra"})
 
 
-def _parse_instant(value: Any) -> datetime:
-    """Accept only ISO 8601 text with an explicit offset: a bare number or a naive time is ambiguous."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"not an ISO 8601 date-time: {value!r}") from None
-    else:
-        raise ValueError("must be an ISO 8601 date-time string with an offset")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"needs a UTC offset such as +08:00: {value!r}")
-    return moment
-
-
-Instant = Annotated[datetime, BeforeValidator(_parse_instant)]
+Instant = Annotated[datetime, BeforeValidator(parse_instant)]  # RFC 3339 only: see domain/dates.py
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Text = Annotated[str, Field(max_length=4000)]
 PersonalFields = Annotated[dict[Annotated[str, Field(max_length=64)], Text], Field(max_length=16)]

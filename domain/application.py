@@ -8,7 +8,7 @@ actions already recorded (by `action_id`) and records only the rest: exactly onc
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain.access_log import Access
 from domain.actions import Action, Assigned, Received
 from domain.complaint import Complaint, complaint_uuid, record_new
+from domain.dates import Window
 from domain.errors import DomainError, UnknownUnit
 from domain.organisation import ORGANISATION_ID, Organisation, OrganisationSpec, UnitSpec
 
@@ -58,9 +59,12 @@ class ComplaintLog(Application):
         transcoder.register(DateAsISO())
 
     def __init__(self, env: dict[str, str] | None = None, cache_size: int = 50_000,
-                 vault: PersonalData | None = None) -> None:
+                 vault: PersonalData | None = None, window: Callable[[], Window] | None = None) -> None:
         super().__init__(env)
         self.vault = vault
+        # Where `at` may lie, asked at each batch (its end moves with the clock); the composition root
+        # passes the configured one, the default is 2000-01-01 to a day from now.
+        self.window = window or (lambda: Window.plausible(datetime.now(UTC)))
         self._cache: OrderedDict[UUID, Complaint] = OrderedDict()
         self._cache_size = cache_size
         self._assume_new = True  # until a save proves a complaint taken for new was recorded before
@@ -149,8 +153,10 @@ class ComplaintLog(Application):
         outcome = BatchOutcome()
         touched: dict[UUID, Complaint] = {}
         units = self.organisation().units
+        window = self.window()
         for line, action in batch:
             try:
+                window.check("at", action.at, f"complaint {action.complaint_id}")
                 self.check_units(action, units)
                 uuid = complaint_uuid(action.complaint_id)
                 complaint = touched.get(uuid) or self._cached(uuid, isinstance(action, Received))

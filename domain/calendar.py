@@ -21,9 +21,12 @@ class Calendar:
         return day.weekday() < 5 and day not in self.holidays
 
     def add_business_days(self, day: date, count: int) -> date:
-        """The `count`-th business day after `day` (day itself not counted)."""
+        """The `count`-th business day after `day` (day itself not counted); the calendar's last day
+        when that lies beyond it."""
         current = day
         while count > 0:
+            if current == date.max:
+                return current
             current += timedelta(days=1)
             if self.is_business_day(current):
                 count -= 1

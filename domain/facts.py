@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import lifecycle
+from domain.dates import placeable
 
 ACTION_OF_EVENT = {
     "Complaint.Received": "received", "Complaint.Assigned": "assigned", "Complaint.Contacted": "contacted",
@@ -26,6 +27,23 @@ ACTION_OF_EVENT = {
     "Complaint.AppraisalStarted": "appraisal_started", "Complaint.AppraisalEnded": "appraisal_ended",
 }
 _COMMON = ("complaint_id", "action_id", "at", "actor")
+
+
+_CHECKED = frozenset({"extended", "compensated", "mediation_concluded", "validated", "annulled"})
+
+
+def _check_fields(action: str, fields: dict[str, Any]) -> None:
+    """The fields the read side computes with, as it will use them (a forged event fails here, not in a query)."""
+    if action == "extended":
+        int(fields["days"])
+    elif action == "compensated" or (action == "mediation_concluded" and "amount" in fields):
+        if not Decimal(str(fields["amount"])).is_finite():
+            raise ValueError(f"amount {fields['amount']!r} is not a number")
+    elif action == "validated":
+        if not isinstance(fields["effective"], bool) or not isinstance(fields["decided_by"], str):
+            raise TypeError("validated needs a bool 'effective' and a 'decided_by'")
+    elif action == "annulled" and not isinstance(fields["target_action_id"], str):
+        raise TypeError("annulled needs a 'target_action_id'")
 
 
 @dataclass
@@ -60,29 +78,38 @@ class ComplaintFacts:
         return facts
 
     def apply(self, version: int, event_type: str, recorded_at: str, payload: dict[str, Any]) -> bool:
-        """Fold one event; False when it was already folded (a redelivery)."""
+        """Fold one event; False when it was already folded (a redelivery).
+
+        Raises (KeyError, ValueError, TypeError, ArithmeticError) for an event the read side cannot
+        place, before changing anything: the caller reports it and goes on with the same facts."""
         if version <= self.version:
             return False
         action = ACTION_OF_EVENT[event_type]
         at = datetime.fromisoformat(payload["at"])
+        if at.tzinfo is None or not 1 < at.year < 9999:  # inline: a rebuild passes here for every event
+            placeable(at)
+        action_id = payload["action_id"]
         fields = {k: v for k, v in payload.items() if k not in _COMMON}
+        if action in _CHECKED:
+            _check_fields(action, fields)
         before = self.state
         if action == "annulled":
             target = self.history.get(fields["target_action_id"])
-            if target is not None:
-                self.annulled.add(fields["target_action_id"])
-                if target["moved"]:
-                    self.state = target["before"]
+            state = target["before"] if target is not None and target["moved"] else before
             moved = False
         else:
-            self.state = lifecycle.next_state(before, action)
+            state = lifecycle.next_state(before, action)
             moved = lifecycle.TRANSITIONS[action][1] is not None
+            target = None
+        if target is not None:  # nothing above raised: the event is placed
+            self.annulled.add(fields["target_action_id"])
+        self.state = state
         entry = {
             "action": action, "at": at, "recorded_at": recorded_at, "actor": payload.get("actor"),
             "before": before, "moved": moved, "fields": fields, "version": version,
         }
-        self.history[payload["action_id"]] = entry
-        self._json[payload["action_id"]] = dict(entry, at=payload["at"])  # the ISO text it came as
+        self.history[action_id] = entry
+        self._json[action_id] = dict(entry, at=payload["at"])  # the ISO text it came as
         self.version = version
         return True
 

@@ -19,6 +19,7 @@ from domain.orgchart import OrgChart
 ORGANISATION_ID = uuid5(NAMESPACE_URL, "plaintrail:organisation")
 UnitKind = Literal["hq", "branch", "sub_branch", "outlet"]
 Role = Literal["president", "supervising_vp", "head", "handler"]
+ROLE_DATES = (date(1900, 1, 1), date(2999, 12, 31))  # a term's ends: a typo beyond these is refused
 PARENT_KINDS: dict[str, set[str]] = {
     "hq": set(), "branch": {"hq"}, "sub_branch": {"branch"}, "outlet": {"sub_branch", "branch"},
 }
@@ -42,6 +43,10 @@ class RoleSpec(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> RoleSpec:
+        for name, day in (("from", self.from_), ("to", self.to)):
+            if day is not None and not ROLE_DATES[0] <= day <= ROLE_DATES[1]:
+                raise ValueError(f"role {self.role} at {self.unit}: '{name}' {day} is outside the plausible "
+                                 f"{ROLE_DATES[0]} .. {ROLE_DATES[1]} (leave 'to' out for a term not ended)")
         if self.to is not None and self.to < self.from_:
             raise ValueError(f"role {self.role} at {self.unit}: 'to' {self.to} is before 'from' {self.from_}")
         return self

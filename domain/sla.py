@@ -48,6 +48,14 @@ def _end(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time.max, tzinfo=tz)
 
 
+def _plus(day: date, days: int) -> date:
+    """`days` after `day`, or the calendar's last day: a deadline past 9999 is never reached."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max
+
+
 Times = dict[str, list[datetime]]  # action -> when each live (not annulled) one happened, in time order
 
 
@@ -110,8 +118,8 @@ def _cbirc(complaint: Complaint, times: Times, start: datetime, now: datetime, t
     if rules.cbirc_unit == "business":
         last = rules.bank_calendar.add_business_days(first_day, days)
     else:
-        last = first_day + timedelta(days=days)
-    deadline = _end(last + timedelta(days=paused_days), tz)
+        last = _plus(first_day, days)
+    deadline = _end(_plus(last, paused_days), tz)
     answered = _first(times, *ANSWERS, after=start)
     verdict = _verdict(answered, deadline, now, ended)
     if running and answered is None and verdict in ("open", "at_risk", "breached"):
@@ -141,15 +149,14 @@ def evaluate(complaint: Complaint, now: datetime, tz: tzinfo, rules: SlaRules | 
                      day_end, last, _verdict(last, day_end, now, ended)))
     rows.append(_cbirc(complaint, times, start, now, tz, rules, ended))
 
-    cfpb, cfpb_final = _end(day0 + timedelta(days=rules.cfpb_days), tz), _end(
-        day0 + timedelta(days=rules.cfpb_final_days), tz)
+    cfpb, cfpb_final = _end(_plus(day0, rules.cfpb_days), tz), _end(_plus(day0, rules.cfpb_final_days), tz)
     rows.append(_row("cfpb", f"respond within {rules.cfpb_days} calendar days", "calendar", cfpb, answered,
                      _verdict(answered, cfpb, now, ended)))
     rows.append(_row("cfpb_final", f"final response within {rules.cfpb_final_days} days", "calendar", cfpb_final,
                      closed, _verdict(closed, cfpb_final, now, ended)))
 
     uk = rules.uk_calendar
-    fca = _end(day0 + timedelta(weeks=rules.fca_weeks), tz)
+    fca = _end(_plus(day0, 7 * rules.fca_weeks), tz)
     rows.append(_row("fca", f"final response within {rules.fca_weeks} weeks", "calendar", fca, answered,
                      _verdict(answered, fca, now, ended)))
     summary = _end(uk.add_business_days(day0, rules.fca_summary_business_days), tz)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo
+
+from domain.dates import AHEAD, EARLIEST, Window, parse_instant
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -19,6 +23,8 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     kafka_api_version: str = "0.9"
     kafka_topic_prefix: str = ""  # several banks or environments on one cluster: "bankA." -> "bankA.complaint-events"
+    earliest_at: str = ""  # PLAINTRAIL_EARLIEST_AT: the earliest `at` accepted (default 2000-01-01T00:00:00Z)
+    latest_ahead: str = ""  # PLAINTRAIL_LATEST_AHEAD: days after now the latest `at` may lie (default 1)
 
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
@@ -29,7 +35,29 @@ class Settings:
             timezone=os.environ.get("PLAINTRAIL_TIMEZONE") or DEFAULT_TIMEZONE,
             kafka_api_version=os.environ.get("PLAINTRAIL_KAFKA_API_VERSION") or "0.9",
             kafka_topic_prefix=os.environ.get("PLAINTRAIL_KAFKA_TOPIC_PREFIX") or "",
+            earliest_at=os.environ.get("PLAINTRAIL_EARLIEST_AT") or "",
+            latest_ahead=os.environ.get("PLAINTRAIL_LATEST_AHEAD") or "",
         )
+
+    def at_window(self) -> Callable[[], Window]:
+        """The plausible window of `at`, asked for at each batch: its end moves with the clock.
+
+        Raises ValueError for a setting that is not a date-time (or a date) and a number of days."""
+        earliest = EARLIEST
+        if self.earliest_at:
+            text = self.earliest_at.strip()
+            try:
+                earliest = parse_instant(f"{text}T00:00:00Z" if len(text) == 10 else text)
+            except ValueError as error:
+                raise ValueError(f"PLAINTRAIL_EARLIEST_AT: {error}") from None
+        ahead = AHEAD
+        if self.latest_ahead:
+            try:
+                ahead = timedelta(days=float(self.latest_ahead))
+            except (ValueError, OverflowError):
+                raise ValueError(f"PLAINTRAIL_LATEST_AHEAD must be a number of days, not {self.latest_ahead!r}"
+                                 ) from None
+        return lambda: Window.plausible(datetime.now(UTC), earliest, ahead)
 
     @property
     def tz(self) -> ZoneInfo:

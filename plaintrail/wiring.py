@@ -8,6 +8,7 @@ from consumers import replay
 from consumers.local import SOURCE, follow
 from domain.application import ComplaintLog
 from plaintrail.settings import Settings
+from projections import problems
 from projections.runner import PROJECTION, Projector, RebuildUnderWay
 from projections.store import ReadModelStore
 
@@ -16,7 +17,7 @@ def open_log(settings: Settings) -> ComplaintLog:
     """The event store application, on SQLite under `home` or on PostgreSQL when configured."""
     from plaintrail.vault import open_vault
 
-    return ComplaintLog(env=settings.event_store_env(), vault=open_vault(settings))
+    return ComplaintLog(env=settings.event_store_env(), vault=open_vault(settings), window=settings.at_window())
 
 
 def open_read_models(settings: Settings) -> ReadModelStore:
@@ -75,3 +76,19 @@ def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | Non
     finally:
         if own_store:
             store.close()
+
+
+def fold_problems(settings: Settings, store: ReadModelStore | None = None) -> int:
+    """How many stored events the read models could not place (`plaintrail verify` lists them)."""
+    own_store = store is None
+    store = store or open_read_models(settings)
+    try:
+        return problems.count(store)
+    finally:
+        if own_store:
+            store.close()
+
+
+def fold_problems_note(count: int) -> str:
+    return (f"{count} event{'s' if count != 1 else ''} could not be folded into the read models "
+            "(left out of every count); `plaintrail verify` lists them")

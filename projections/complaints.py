@@ -23,7 +23,7 @@ Counts = tuple[int, int, int, int]  # work_orders, complaints, regulator_transfe
 @lru_cache(maxsize=65_536)
 def month(moment: Any, tz: tzinfo) -> str:
     local = moment.astimezone(tz)
-    return f"{local.year}-{local.month:02d}"
+    return f"{local.year:04d}-{local.month:02d}"
 
 
 def contribution(facts: ComplaintFacts, tz: tzinfo) -> tuple[Key, Counts]:

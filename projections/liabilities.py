@@ -109,7 +109,15 @@ def settled(facts: ComplaintFacts, tz: tzinfo, rules: SlaRules) -> str | None:
     early = verdict_key(evaluate(facts, facts.received_at, tz, rules))
     if any(v in LIVE for v in verdicts_of(early).values()):
         return None
-    return early if early == verdict_key(evaluate(facts, facts.received_at + FAR, tz, rules)) else None
+    return early if early == verdict_key(evaluate(facts, far_after(facts.received_at), tz, rules)) else None
+
+
+def far_after(moment: datetime) -> datetime:
+    """A thousand years on, or the last instant a date-time has (a stored event may lie near it)."""
+    try:
+        return moment + FAR
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def record_of(facts: ComplaintFacts, tz: tzinfo, rules: SlaRules) -> Record:

@@ -1,6 +1,8 @@
 """The fold core both transports call: fold a batch of envelopes and store its tracking position.
 
-One transaction holds the batch's rows and the new position. Before writing, the transaction checks
+One transaction holds the batch's rows and the new position, and the events of the batch no fold
+could place (`projections/problems.py`): such an event is reported and skipped, never allowed to
+stop the read side. Before writing, the transaction checks
 that the stored position is still the one this batch follows; if another process moved it, the batch
 is refused (`PositionMoved`) and the caller re-reads from the new position, so two runners never
 fold the same event twice.
@@ -16,7 +18,7 @@ from typing import Any
 import orjson
 
 from domain.facts import ComplaintFacts
-from projections import complaints, org
+from projections import complaints, org, problems
 from projections.envelope import Envelope
 from projections.store import ReadModelStore
 
@@ -52,15 +54,21 @@ class Projector:
         self.cache: dict[str, ComplaintFacts] = {}
         self.cache_size = cache_size
         self.redeliveries = False  # True where the transport may deliver an event twice (Kafka)
+        self.problems: list[problems.Problem] = []  # this batch's events that could not be folded
 
     def fold(self, envelopes: Sequence[Envelope], source: str, partition: int, position: int,
-             after: int | None) -> int:
-        """Fold `envelopes` (read after position `after`) and record `position`; returns events applied."""
+             after: int | None, unreadable: Sequence[problems.Problem] = ()) -> int:
+        """Fold `envelopes` (read after position `after`) and record `position`; returns events applied.
+
+        `unreadable`: events of the batch the transport could not even decode, reported with it."""
+        self.problems = list(unreadable)
         try:
             return self._fold(envelopes, source, partition, position, after)
         except BaseException:
             self.cache.clear()  # the transaction rolled back: memory may be ahead of the store
             raise
+        finally:
+            self.problems = []
 
     def _fold(self, envelopes: Sequence[Envelope], source: str, partition: int, position: int,
               after: int | None) -> int:
@@ -75,21 +83,33 @@ class Projector:
         before = {i: complaints.contribution(self.cache[i], self.tz) for i in ids if i in self.cache}
         org_events = [e for e in envelopes if e.event_type.startswith("Organisation.")]
         applied = 0
+        last: dict[str, Envelope] = {}  # each complaint's last event in this batch
         for envelope in envelopes:
-            if envelope.complaint_id is not None and envelope.event_type.startswith("Complaint."):
+            if envelope.event_type.startswith("Complaint."):
+                if envelope.complaint_id is None:
+                    self.problems.append(problems.of_envelope(envelope, "a complaint event without a complaint_id"))
+                    continue
                 applied += self._apply(envelope)
+                last[envelope.complaint_id] = envelope
         facts_rows = []
         for complaint_id in sorted(ids):
             facts = self.cache.get(complaint_id)
             if facts is None:
                 continue
+            try:
+                after_batch = complaints.contribution(facts, self.tz)
+                facts_rows.append(complaints.facts_row(facts, self.tz))
+            except Exception as error:  # its stored row stays as it was before this batch
+                self.problems.append(problems.of_envelope(last[complaint_id], error))
+                del self.cache[complaint_id]
+                continue
             if complaint_id in before:
                 deltas.add(*before[complaint_id], -1)
-            deltas.add(*complaints.contribution(facts, self.tz), +1)
-            facts_rows.append(complaints.facts_row(facts, self.tz))
+            deltas.add(*after_batch, +1)
         with self.store.transaction() as cursor:
             self._check_position(cursor, source, partition, after)
             applied += self.fold_organisation(cursor, org_events)
+            self.store.executemany(cursor, problems.INSERT, self.problems)
             self.store.executemany(cursor, complaints.UPSERT_FACTS, facts_rows)
             self.store.executemany(cursor, complaints.ADD_INDICATORS, deltas.rows())
             self.store.execute(cursor, UPSERT_TRACKING, (PROJECTION, source, partition, position))
@@ -98,7 +118,9 @@ class Projector:
         return applied
 
     def fold_organisation(self, cursor: Any, events: list[Envelope]) -> int:
-        """Fold the organisation's events inside the caller's transaction; returns how many were new."""
+        """Fold the organisation's events inside the caller's transaction; returns how many were new.
+
+        An event whose statements cannot be made is reported in `fold_problems` and left out."""
         statements, fresh = self._organisation(cursor, events)
         for statement, group in groupby(statements, key=lambda pair: pair[0]):
             self.store.executemany(cursor, statement, [params for _, params in group])
@@ -120,13 +142,26 @@ class Projector:
         if fresh:
             self.store.execute(cursor, "INSERT INTO readmodel_meta (key, value) VALUES ('organisation_version', ?) "
                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(fresh[-1].version),))
-        return [statement for e in fresh for statement in org.statements(e)], len(fresh)
+        found: list[tuple[str, tuple[Any, ...]]] = []
+        refused = []
+        for e in fresh:
+            try:
+                found.extend(org.statements(e))
+            except Exception as error:
+                refused.append(problems.of_envelope(e, error))
+        self.store.executemany(cursor, problems.INSERT, refused)
+        return found, len(fresh) - len(refused)
 
     def _apply(self, envelope: Envelope) -> int:
+        """Fold one complaint event; one that cannot be placed is reported and leaves the facts as they were."""
         assert envelope.complaint_id is not None
-        self.cache[envelope.complaint_id], applied = folded(
-            self.cache.get(envelope.complaint_id), envelope.version, envelope.event_type, envelope.recorded_at,
-            envelope.payload)
+        try:
+            self.cache[envelope.complaint_id], applied = folded(
+                self.cache.get(envelope.complaint_id), envelope.version, envelope.event_type, envelope.recorded_at,
+                envelope.payload)
+        except Exception as error:
+            self.problems.append(problems.of_envelope(envelope, error))
+            return 0
         return int(applied)
 
     def _load(self, complaint_ids: list[str]) -> None:

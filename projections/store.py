@@ -42,6 +42,10 @@ SCHEMA = (
     # complaint_facts, keyed by its version and a digest of the rules and code (projections/liabilities.py).
     """CREATE TABLE IF NOT EXISTS liabilities (
         complaint_id TEXT PRIMARY KEY, version INTEGER NOT NULL, rules TEXT NOT NULL, record TEXT NOT NULL)""",
+    # Stored events no fold could place (projections/problems.py): reported, never allowed to stop the read side.
+    """CREATE TABLE IF NOT EXISTS fold_problems (
+        originator_id TEXT NOT NULL, version BIGINT NOT NULL, position BIGINT NOT NULL, complaint_id TEXT,
+        event_type TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (originator_id, version))""",
     """CREATE TABLE IF NOT EXISTS tracking (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
@@ -49,7 +53,7 @@ SCHEMA = (
 SCHEMA_VERSION = "4"  # bump when a table changes: stores of another version are dropped and refolded
 REBUILDING = "rebuild"  # the readmodel_meta key of a rebuild under way
 TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "liabilities",
-          "tracking", "readmodel_meta")
+          "fold_problems", "tracking", "readmodel_meta")
 
 
 class SqlStore:

@@ -63,6 +63,10 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
             rows[-1]["personal"] = log.vault.open(sealed) if log.vault else dict.fromkeys(sealed["fields"], "sealed")
     rows.sort(key=lambda r: (datetime.fromisoformat(r["at"]), r["version"]))
     moment = now or as_of or datetime.now(tz)
+    try:
+        sla, sla_problem = evaluate(complaint, moment, tz, rules), None
+    except (OverflowError, ValueError, TypeError) as error:  # a stored time no deadline can be counted from
+        sla, sla_problem = [], f"no SLA verdicts: {type(error).__name__}: {error}"
     return {
         "complaint_id": complaint_id,
         "as_of": as_of.isoformat() if as_of else None,
@@ -79,5 +83,6 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
             "regulator_transferred": complaint.regulator_transferred,
             "effective": complaint.effective,
         },
-        "sla": evaluate(complaint, moment, tz, rules),
+        "sla": sla,
+        **({"sla_problem": sla_problem} if sla_problem else {}),
     }

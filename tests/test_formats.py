@@ -96,3 +96,30 @@ def test_servicenow_timelines_follow_the_raw_state_sequence(tmp_path: Path, caps
         history = log.complaint(f"SN-{number}").history.values()
         ours = collapse([ACTION_STATE[h["action"]] for h in history if h["action"] in ACTION_STATE])
         assert ours == collapse(expected), number
+
+
+@pytest.mark.parametrize(("fmt", "name", "columns", "extreme"), [
+    ("cfpb", "cfpb_complaints_2014.csv.gz", ("Date received", "Date sent to company"), "12/31/9999"),
+    ("servicenow", "servicenow_incident_event_log.csv.gz", ("opened_at", "sys_updated_at"), "31/12/9999 23:59"),
+    ("bpic2013", "bpic2013_volvo_incidents.csv.gz", ("Change Date+Time",), "2010-W13-3T15:59:42+01:00"),
+])
+def test_every_importer_rejects_an_implausible_or_guessed_date(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               fmt: str, name: str, columns: tuple[str, ...],
+                                                               extreme: str) -> None:
+    """Each format's dates go through the same checks: the row is rejected with its line, the rest kept."""
+    with gzip.open(DATA / name, "rt", encoding="utf-8-sig", newline="") as text:
+        reader = csv.DictReader(text)
+        first = next(reader)
+        key = reader.fieldnames[0] if reader.fieldnames else ""
+    bad = {**first, key: first[key] + "9", **dict.fromkeys(columns, extreme)}
+    target = tmp_path / f"{fmt}.csv"
+    with target.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(first))
+        writer.writeheader()
+        writer.writerows([first, bad])
+    report = run_import(tmp_path / "home", target, fmt, capsys)
+    assert report["accepted"] >= 1 and report["rejected"] >= 1
+    rejects = [json.loads(line) for line in Path(str(report["rejects_file"])).read_text("utf-8").splitlines()]
+    assert {r["line"] for r in rejects} == {3}
+    assert all("outside the plausible window" in r["reason"] or "not an RFC 3339 date-time" in r["reason"]
+               for r in rejects), rejects

@@ -12,7 +12,7 @@ from plaintrail.importer import BATCH_SIZE, import_file
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
 from plaintrail.sources import READERS, guess_format
-from plaintrail.wiring import catch_up, open_log
+from plaintrail.wiring import catch_up, fold_problems, fold_problems_note, open_log
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,7 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "import", help="import actions from a file (JSON Lines or CSV)",
         description="Validate each line, record the valid actions as events (re-importing an action_id "
         "is a no-op), and write each rejected line with its number and reason to a rejects file. "
-        "Exit status: 0 all recorded, 1 some lines rejected, 2 the file could not be read.")
+        "Each `at` must be RFC 3339 with an offset (2024-03-05T09:12:00+08:00) and lie in the plausible window "
+        "(PLAINTRAIL_EARLIEST_AT .. now + PLAINTRAIL_LATEST_AHEAD days). "
+        "Exit status: 0 all recorded, 1 some lines rejected, 2 the file could not be read, 70 internal error.")
     parser.add_argument("file", type=Path)
     parser.add_argument("--format", choices=[*sorted(READERS), *sorted(formats())],
                         help="jsonl or csv (the contract's actions; default from the file name), or a real-data "
@@ -44,12 +46,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         report = import_file(log, path, fmt, settings.home, progress=progress, batch_size=args.batch_size)
     else:
         report = import_external(log, path, fmt, settings.home, progress=progress, batch_size=args.batch_size)
+    unfolded = None
     if not settings.kafka_bootstrap:  # embedded mode: the read models follow at once
         catch_up(settings, progress=sys.stderr.isatty(), log=log)
+        unfolded = fold_problems(settings)
     if report.accepted:
         integrity.seal(settings)  # link the new events into the hash chain and seal its head
+    if unfolded:
+        print(fold_problems_note(unfolded), file=sys.stderr)
     if args.json:
-        print_json(report.as_json())
+        print_json(report.as_json() | ({"fold_problems": unfolded} if unfolded else {}))
     else:
         total = report.accepted + report.duplicates + report.rejected
         if total == 0:

@@ -10,16 +10,19 @@ from consumers.replay import Rebuilt
 from plaintrail import wiring
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
-from plaintrail.wiring import catch_up, open_log, open_read_models
+from plaintrail.wiring import catch_up, fold_problems, fold_problems_note, open_log, open_read_models
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
         "rebuild", help="drop and recompute every read model from the events",
         description="Drop the read-model tables (never the events) and fold the whole event log again. "
-        "The result equals what the incremental path computed; run it after changing a projection.")
+        "The result equals what the incremental path computed; run it after changing a projection. "
+        "An event no fold can place is left out and reported (`plaintrail verify` lists them). "
+        "Exit status: 0 rebuilt, 2 another rebuild is under way, 70 internal error.")
     parser.add_argument("--json", action="store_true",
-                        help='print {"events": n, "seconds": s, "workers": w, "peak_memory_mb": m}')
+                        help='print {"events": n, "seconds": s, "workers": w, "peak_memory_mb": m, '
+                        '"fold_problems": n}')
     parser.add_argument("--workers", type=int, metavar="N",
                         help="processes folding ranges of complaints side by side (default: one per core; "
                         "a log under 100,000 events folds in one)")
@@ -50,9 +53,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"plaintrail rebuild: {error}", file=sys.stderr)
         return 2
     seconds = round(time.perf_counter() - started, 3)
+    unfolded = fold_problems(settings)
+    if unfolded:
+        print(fold_problems_note(unfolded), file=sys.stderr)
     if args.json:
         print_json({"events": done.events, "seconds": seconds, "workers": done.workers,
-                    "peak_memory_mb": round(done.peak_mb, 1)})
+                    "peak_memory_mb": round(done.peak_mb, 1), "fold_problems": unfolded})
     else:
         print(f"rebuilt the read models from {done.events} events in {seconds} s "
               f"({done.workers} process{'es' if done.workers > 1 else ''}, at most {done.peak_mb:.0f} MB of memory "

@@ -42,5 +42,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     rows = [dict(e, correction="annulled by " + e["annulled_by"] if e["annulled_by"] else "") for e in doc["events"]]
     print_table(rows, ["at", "recorded_at", "action", "actor", "action_id", "correction"])
     print()
-    print_table(doc["sla"], ["regime", "unit", "deadline", "met_at", "verdict"])
+    if "sla_problem" in doc:  # a stored time no deadline can be counted from (plaintrail verify lists it)
+        print(doc["sla_problem"])
+    else:
+        print_table(doc["sla"], ["regime", "unit", "deadline", "met_at", "verdict"])
     return 0
