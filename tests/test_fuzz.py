@@ -401,16 +401,16 @@ def known_failing(line: dict[str, Any], issue: str) -> Any:
 
 
 @pytest.mark.parametrize("line", [
-    known_failing({**OK, "action_id": "D-1", "complaint_id": "D", "at": "9999-12-31T23:59:59-12:00"}, "14.1 9999"),
-    known_failing({**OK, "action_id": "D-2", "complaint_id": "D", "at": "0001-01-01T00:00:00+14:00"}, "14.1 year 1+14"),
-    known_failing({**OK, "action_id": "D-3", "complaint_id": "D", "at": "0001-01-01T00:00:00+00:00"}, "14.1 year 1"),
-    known_failing({"action_id": "D-4", "complaint_id": "OK", "action": "validated", "at": "9999-12-31T23:59:00-12:00",
-                   "effective": True, "decided_by": "pboc", "bank_caused": True}, "14.1 validated in 9999"),
-    known_failing({**OK, "action_id": "D-5", "complaint_id": "D", "at": "1999-12-31T23:59:59+08:00"}, "14.1 1999"),
-    known_failing({**OK, "action_id": "D-6", "complaint_id": "D", "at": "2099-01-01T00:00:00+08:00"}, "14.1 future"),
+    pytest.param({**OK, "action_id": "D-1", "complaint_id": "D", "at": "9999-12-31T23:59:59-12:00"}, id="14.1 9999"),
+    pytest.param({**OK, "action_id": "D-2", "complaint_id": "D", "at": "0001-01-01T00:00:00+14:00"}, id="14.1 y1+14"),
+    pytest.param({**OK, "action_id": "D-3", "complaint_id": "D", "at": "0001-01-01T00:00:00+00:00"}, id="14.1 year 1"),
+    pytest.param({"action_id": "D-4", "complaint_id": "OK", "action": "validated", "at": "9999-12-31T23:59:00-12:00",
+                  "effective": True, "decided_by": "pboc", "bank_caused": True}, id="14.1 validated in 9999"),
+    pytest.param({**OK, "action_id": "D-5", "complaint_id": "D", "at": "1999-12-31T23:59:59+08:00"}, id="14.1 1999"),
+    pytest.param({**OK, "action_id": "D-6", "complaint_id": "D", "at": "2099-01-01T00:00:00+08:00"}, id="14.1 future"),
     known_failing({**OK, "complaint_id": "D"}, "14.6 an action_id reused"),
-    known_failing({**OK, "action_id": "D-8", "complaint_id": "D", "at": "2024-W10-2T09:00:00+08:00"}, "14.8 week date"),
-    known_failing({**OK, "action_id": "D-9", "complaint_id": "D", "at": "20240305T090000+0800"}, "14.8 basic format"),
+    pytest.param({**OK, "action_id": "D-8", "complaint_id": "D", "at": "2024-W10-2T09:00:00+08:00"}, id="14.8 week"),
+    pytest.param({**OK, "action_id": "D-9", "complaint_id": "D", "at": "20240305T090000+0800"}, id="14.8 basic format"),
 ])
 def test_lines_other_branches_make_rejects(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            line: dict[str, Any]) -> None:
