@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import lifecycle
+from domain.actions import REGULATORS
 
 ACTION_OF_EVENT = {
     "Complaint.Received": "received", "Complaint.Assigned": "assigned", "Complaint.Contacted": "contacted",
@@ -112,7 +113,7 @@ class ComplaintFacts:
 
     @property
     def regulator_transferred(self) -> bool:
-        return self.is_complaint and self.via in ("pboc", "nfra")
+        return self.is_complaint and self.via in REGULATORS
 
     def compensation_total(self) -> Decimal:
         return sum((Decimal(h["fields"]["amount"]) for _, h in self.live("compensated")), Decimal("0"))
