@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
+import io
 import json
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from domain.facts import ACTION_OF_EVENT
 from domain.periods import Period
 from plaintrail.cli import main
 from plaintrail.commands.leaderboard import leaderboard
@@ -24,6 +30,37 @@ pytestmark = pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not
 def raw_rows(name: str) -> list[dict[str, str]]:
     with gzip.open(DATA / name, "rt", encoding="utf-8-sig", newline="") as text:
         return list(csv.DictReader(text))
+
+
+Timelines = dict[str, list[tuple[str, dict[str, Any]]]]  # complaint id -> (action, its event's fields) in order
+
+
+def imported(home: Path, name: str, fmt: str) -> tuple[dict[str, Any], Timelines]:
+    """Import a whole raw file through the CLI (once per module: see the fixtures), and read every
+    complaint's events back from the store's notification log, in recording order."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["--home", str(home), "import", str(DATA / name), "--format", fmt, "--json"])
+    report = json.loads(out.getvalue())
+    events: Timelines = defaultdict(list)
+    log = open_log(Settings(home=home))
+    position = 1
+    while batch := log.recorder.select_notifications(position, 50_000):
+        for n in batch:
+            kind = n.topic.rsplit(":", 1)[-1]
+            if kind in ACTION_OF_EVENT:
+                state = json.loads(n.state)
+                events[state["complaint_id"]].append((ACTION_OF_EVENT[kind], state))
+        position = batch[-1].id + 1
+    return report, events
+
+
+def when(fields: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(fields["at"]["_data_"])
+
+
+def actions_of(timeline: list[tuple[str, dict[str, Any]]], action: str) -> list[dict[str, Any]]:
+    return [fields for name, fields in timeline if name == action]
 
 
 def run_import(home: Path, file: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> dict[str, int]:
@@ -54,45 +91,94 @@ def test_cfpb_counts_per_company_equal_an_independent_count(tmp_path: Path, name
     assert sum(1 for n in closed if b'"timely_response":"Yes"' in n.state) == timely  # the source fact is kept
 
 
-def servicenow_prefix(tmp_path: Path, rows: int = 15_000) -> Path:
-    """The first incidents of the real log, cut at an incident boundary (keeps CI fast)."""
-    with gzip.open(DATA / "servicenow_incident_event_log.csv.gz", "rt", encoding="utf-8", newline="") as text:
-        lines = text.readlines()
-    header, body = lines[0], lines[1:rows]
-    last = body[-1].split(",", 1)[0]
-    body = [line for line in body if not line.startswith(last + ",")]
-    target = tmp_path / "servicenow.csv"
-    target.write_text(header + "".join(body), encoding="utf-8")
-    return target
+# -- ServiceNow ------------------------------------------------------------------------------------
 
 
-ACTION_STATE = {"received": "New", "assigned": "Active", "contacted": "Awaiting", "handled": "Resolved",
-                "closed": "Closed"}
+@pytest.fixture(scope="module")
+def servicenow(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Timelines]:
+    return imported(tmp_path_factory.mktemp("servicenow"), "servicenow_incident_event_log.csv.gz", "servicenow")
 
 
-def collapse(states: list[str]) -> list[str]:
-    return [s for i, s in enumerate(states) if i == 0 or s != states[i - 1]]
+def servicenow_cases() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    cases: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in raw_rows("servicenow_incident_event_log.csv.gz"):
+        if r["incident_state"] != "-100":  # ServiceNow's "unknown state": rejected with the reason
+            cases[r["number"]].append(r)
+    yield from cases.items()
 
 
-def test_servicenow_timelines_follow_the_raw_state_sequence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    file = servicenow_prefix(tmp_path)
-    report = run_import(tmp_path, file, "servicenow", capsys)
-    raw: dict[str, list[str]] = {}
-    with file.open(encoding="utf-8", newline="") as text:
-        for r in csv.DictReader(text):
-            state = r["incident_state"]
-            if state != "-100":
-                raw.setdefault(r["number"], []).append("Awaiting" if state.startswith("Awaiting") else state)
-    assert report["accepted"] > 9_000 and report["rejected"] == 0
-    log = open_log(Settings(home=tmp_path))
-    for number in sorted(raw):  # every incident of the prefix
-        expected = ["New"]  # the first row, whatever its state, is also the complaint's receipt
-        for state in collapse(raw[number]):
-            if state == "New":
-                continue  # (back) to New records nothing more
-            if state == "Closed" and (not expected or expected[-1] != "Resolved"):
-                expected.append("Resolved")  # a close implies the complaint was handled
-            expected.append(state)
-        history = log.complaint(f"SN-{number}").history.values()
-        ours = collapse([ACTION_STATE[h["action"]] for h in history if h["action"] in ACTION_STATE])
-        assert ours == collapse(expected), number
+def servicenow_expected(rows: list[dict[str, str]]) -> Counter[str]:
+    """What the raw rows of one incident say happened, counted straight from the log."""
+    counts: Counter[str] = Counter()
+    group, state, reassignments, resolved_last = "?", "New", int(rows[0]["reassignment_count"]), False
+    for r in rows:
+        moved = r["assignment_group"] != group
+        recount = int(r["reassignment_count"]) > reassignments
+        changed = r["incident_state"] != state
+        if state == "Closed" and changed:
+            counts["reopened"] += 1
+        counts["handovers"] += moved
+        counts["assigned"] += moved or recount or (changed and r["incident_state"] == "Active")
+        counts["contacted"] += changed and r["incident_state"].startswith("Awaiting")
+        counts["resolved"] += changed and r["incident_state"] == "Resolved"
+        if changed and r["incident_state"] == "Closed":
+            counts["closed"] += 1
+            counts["resolved"] += not (resolved_last and not moved and not recount)  # a close implies a resolution
+        resolved_last = (changed and r["incident_state"] in ("Resolved", "Closed")) or (
+            resolved_last and not moved and not recount and not changed)
+        group, state, reassignments = r["assignment_group"], r["incident_state"], max(
+            reassignments, int(r["reassignment_count"]))
+    return counts
+
+
+def test_servicenow_timelines_hold_every_state_change_and_hand_over_of_the_raw_log(
+        servicenow: tuple[dict[str, Any], Timelines]) -> None:
+    report, timelines = servicenow
+    assert report["rejected"] == 2  # the two rows in state -100
+    totals: Counter[str] = Counter()
+    for number, rows in servicenow_cases():
+        timeline = timelines[f"SN-{number}"]
+        ours = Counter(name for name, _ in timeline)
+        expected = servicenow_expected(rows)
+        got = Counter(handovers=sum(1 for f in actions_of(timeline, "assigned") if f.get("outlet")),
+                      assigned=ours["assigned"], contacted=ours["contacted"], resolved=ours["handled"],
+                      closed=ours["closed"], reopened=ours["reopened"])
+        assert +got == +expected, number
+        last_group = rows[-1]["assignment_group"].replace("Group", "").strip("? ") or "UNKNOWN"
+        assert ([f["outlet"] for f in actions_of(timeline, "assigned") if f.get("outlet")] or ["SN-GRP-UNKNOWN"]
+                )[-1] == unit_id("SN-GRP", last_group), number  # it ends with the group the log ends with
+        totals.update(expected)
+    # the issue's figures: 20,437 raw group changes (+ the first group named), 130 Awaiting -> Awaiting moves
+    assert totals["handovers"] == 20_437 + sum(1 for _, rows in servicenow_cases()
+                                                if rows[0]["assignment_group"] != "?")
+    assert totals["closed"] == 20_768 + 8  # every incident but the last closes; 8 close again after a reopen
+
+
+def test_servicenow_moves_while_new_awaiting_or_resolved_are_hand_overs(
+        servicenow: tuple[dict[str, Any], Timelines]) -> None:
+    _, timelines = servicenow
+    handovers = {cid: [f["outlet"] for f in actions_of(t, "assigned") if f.get("outlet")]
+                 for cid, t in timelines.items() if cid in ("SN-INC0000062", "SN-INC0000070", "SN-INC0000885")}
+    assert handovers["SN-INC0000062"][:2] == ["SN-GRP-70", "SN-GRP-23"]  # 70 -> 23 while New
+    assert all(len(h) >= 2 for h in handovers.values())
+    awaiting = [f["note"] for f in actions_of(timelines["SN-INC0000303"], "contacted")]
+    assert len(awaiting) >= 2 and len(set(awaiting)) >= 2  # Awaiting X -> Awaiting Y is a second contact
+
+
+def test_servicenow_updates_stamped_before_the_opening_are_recorded_at_the_receipt(
+        servicenow: tuple[dict[str, Any], Timelines]) -> None:
+    _, timelines = servicenow
+    for number, stamped in (("INC0000131", "29/2/2016 07:14"), ("INC0000135", "29/2/2016 09:27")):
+        timeline = timelines[f"SN-{number}"]
+        received = when(timeline[0][1])
+        assert all(when(fields) >= received for _, fields in timeline), number
+        first = actions_of(timeline, "assigned")[0]
+        assert (when(first), first["source"]) == (received, {"sys_updated_at": stamped})
+
+
+def test_servicenow_keeps_its_own_facts_beside_ours(servicenow: tuple[dict[str, Any], Timelines]) -> None:
+    _, timelines = servicenow
+    received = timelines["SN-INC0000045"][0][1]
+    closed = actions_of(timelines["SN-INC0000045"], "closed")[0]
+    assert received["source"]["priority"] == "3 - Moderate"
+    assert closed["source"] == {"made_sla": "true", "priority": "3 - Moderate", "closed_code": "code 5"}
