@@ -73,9 +73,10 @@ def raw_line(record: dict[str, Any]) -> str:
 
 
 def stateful_rows(records: Iterable[tuple[int, dict[str, str]]], step: Callable[[dict[str, Any], dict[str, str]],
-                  Iterable[dict[str, Any]]], source: str) -> Iterator[Row]:
-    """Rows of actions from a log where each source row moves one case: `step` keeps the cases' state."""
-    cases: dict[str, Any] = {}
+                  Iterable[dict[str, Any]]], source: str, cases: dict[str, Any] | None = None) -> Iterator[Row]:
+    """Rows of actions from a log where each source row moves one case: `step` keeps the cases' state
+    (in `cases`, when the caller needs to see it)."""
+    cases = {} if cases is None else cases
     for line, record in records:
         raw = raw_line(record)
         try:
