@@ -2,7 +2,8 @@
 
 Order, best first: regulator-transferred complaints, then their rate per 10k customers, then the
 complaint rate, then complaints, all ascending, then the unit id. A unit with no customer base has no
-rate; it sorts after every unit that has one on that key (nobody is flattered by a missing number).
+rate; it sorts after every unit that has one on that key (nobody is flattered by a missing number), so
+units without a customer base (CFPB's companies) are ranked on counts, and each row says so (`ranked_on`).
 Red list: the first N; black list: the last N with at least one regulator-transferred complaint. When
 the two overlap (fewer than 2N units), black wins: a unit with regulator-transferred complaints that is
 among the worst N is never published as a model.
@@ -97,7 +98,7 @@ def rows_of(ordered: list[tuple[Any, ...]], size: int = DEFAULT_SIZE) -> list[di
             "work_orders_per_10k": rw, "complaints_per_10k": rc,
             "regulator_transferred_per_10k": rt, "effective_per_10k": re,
             "list": "black" if unit in black else "red" if unit in red else None,
-            "customers": customers,
+            "customers": customers, "ranked_on": "rates" if customers else "counts",
             "previous_rank": old_rank,
             "rank_change": old_rank - rank if old_rank else None,  # positive: moved up the board
             "work_orders_previous": pw, "work_orders_change_pct": changes[w, pw],

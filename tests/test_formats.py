@@ -24,6 +24,7 @@ from plaintrail import sla_rules
 from plaintrail.cli import main
 from plaintrail.commands.leaderboard import leaderboard
 from plaintrail.formats import unit_id
+from plaintrail.formats.cfpb import day
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_log
 from projections.timeline import timeline
@@ -88,6 +89,14 @@ def test_cfpb_counts_per_company_equal_an_independent_count(tmp_path: Path, name
         for row in leaderboard(Settings(home=tmp_path), Period.parse(year), "outlet"):
             counted[row["unit"]] += row["complaints"]
     assert +counted == expected
+    # every CFPB complaint is sent by the regulator: companies (no customer base) are ranked on those counts
+    months = Counter(datetime.fromisoformat(day(r["Date received"])).strftime("%Y-%m") for r in rows)
+    busiest = months.most_common(1)[0][0]
+    board = leaderboard(Settings(home=tmp_path), Period.parse(busiest), "outlet")
+    assert all(row["regulator_transferred"] == row["complaints"] and row["ranked_on"] == "counts" for row in board)
+    most = Counter(unit_id("CFPB-CO", r["Company"]) for r in rows
+                   if datetime.fromisoformat(day(r["Date received"])).strftime("%Y-%m") == busiest).most_common(1)[0]
+    assert {row["unit"]: (row["complaints"], row["list"]) for row in board}[most[0]] == (most[1], "black")
     timely = sum(1 for r in rows if r["Timely response?"] == "Yes" and "progress" not in
                  (r.get("Company response") or r.get("Company response to consumer") or "").lower())
     again = run_import(tmp_path, DATA / name, "cfpb", capsys)  # twice: nothing new
