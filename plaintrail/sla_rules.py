@@ -35,4 +35,4 @@ def load(path: Path | None = None) -> SlaRules:
         raise ValueError(f"{path}: servicenow.resolution_hours must be positive")
     return SlaRules(cbirc_days=int(cbirc.get("days", 15)), cbirc_max_days=int(cbirc.get("max_days", 60)),
                     cbirc_unit=unit, bank_calendar=calendar("bank"), uk_calendar=calendar("uk"),
-                    **({"servicenow_hours": hours} if hours else {}))
+                    servicenow_hours=hours or SlaRules.servicenow_hours)

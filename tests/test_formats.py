@@ -213,7 +213,7 @@ def test_our_priority_verdicts_agree_with_servicenow_made_sla(servicenow: Import
     """The agreement reported in docs/importers.md: our `servicenow` verdict against the log's `made_sla`."""
     _, _, timelines = servicenow
     agree = total = 0
-    for cid, events in timelines.items():
+    for events in timelines.values():
         closes = actions_of(events, "closed")
         if not closes or not closes[-1].get("source", {}).get("made_sla"):
             continue
