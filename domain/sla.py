@@ -134,7 +134,7 @@ def _cbirc(complaint: Complaint, times: Times, start: datetime, now: datetime, t
 PRIORITY_NAMES = {"1": "Critical", "2": "High", "3": "Moderate", "4": "Low"}
 
 
-def _servicenow(complaint: Complaint, times: Times, now: datetime, rules: SlaRules,
+def _servicenow(complaint: Complaint, times: Times, now: datetime, tz: tzinfo, rules: SlaRules,
                 ended: datetime | None) -> dict[str, Any] | None:
     """Resolution within the priority's hours, from receipt to the first resolution (`handled`).
 
@@ -147,7 +147,7 @@ def _servicenow(complaint: Complaint, times: Times, now: datetime, rules: SlaRul
     hours = dict(rules.servicenow_hours).get(priority)
     if hours is None:
         return None
-    deadline = complaint.received_at + timedelta(hours=hours)
+    deadline = (complaint.received_at + timedelta(hours=hours)).astimezone(tz)
     resolved = _first(times, "handled", "closed", after=complaint.received_at)
     return _row("servicenow", f"priority {priority} ({PRIORITY_NAMES.get(priority, '?')}): resolve within "
                 f"{hours} hours", "hours", deadline, resolved, _verdict(resolved, deadline, now, ended))
@@ -195,7 +195,7 @@ def evaluate(complaint: Complaint, now: datetime, tz: tzinfo, rules: SlaRules | 
         rows.append(_row("fca_payments", f"payment services: final response within "
                          f"{rules.fca_payment_business_days} business days", "business", psd, answered,
                          _verdict(answered, psd, now, ended)))
-    servicenow = _servicenow(complaint, times, now, rules, ended)
+    servicenow = _servicenow(complaint, times, now, tz, rules, ended)
     if servicenow is not None:
         rows.append(servicenow)
     return rows
