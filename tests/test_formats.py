@@ -93,6 +93,9 @@ def test_cfpb_counts_per_company_equal_an_independent_count(tmp_path: Path, name
     most = Counter(unit_id("CFPB-CO", r["Company"]) for r in rows
                    if datetime.fromisoformat(day(r["Date received"])).strftime("%Y-%m") == busiest).most_common(1)[0]
     assert {row["unit"]: (row["complaints"], row["list"]) for row in board}[most[0]] == (most[1], "black")
+    capsys.readouterr()
+    main(["--home", str(tmp_path), "leaderboard", "--period", busiest, "--level", "outlet"])
+    assert f"{len(board)} of {len(board)} units have no customer base: ranked on counts" in capsys.readouterr().out
     timely = sum(1 for r in rows if r["Timely response?"] == "Yes" and "progress" not in
                  (r.get("Company response") or r.get("Company response to consumer") or "").lower())
     again = run_import(tmp_path, DATA / name, "cfpb", capsys)  # twice: nothing new

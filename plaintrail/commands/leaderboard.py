@@ -60,4 +60,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.csv != "-":
         print(f"red/black list  {args.level}  {period}  (compared with {compared_with(period, args.compare)})")
         print_table(rows, COLUMNS)
+        if counted := sum(1 for row in rows if row["ranked_on"] == "counts"):
+            print(f"{counted} of {len(rows)} units have no customer base: ranked on counts, without rates")
     return 0
