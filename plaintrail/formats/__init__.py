@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
@@ -60,8 +61,9 @@ def import_external(log: ComplaintLog, path: Path, fmt: str, home: Path, progres
             rejects.close()
 
 
+@lru_cache(maxsize=1 << 14)
 def unit_id(prefix: str, name: str) -> str:
-    """A stable unit id for an external name (companies, locations, teams)."""
+    """A stable unit id for an external name (companies, locations, teams); cached: names repeat on every row."""
     cleaned = "".join(ch if ch.isalnum() else "-" for ch in name.upper()).strip("-")
     while "--" in cleaned:
         cleaned = cleaned.replace("--", "-")

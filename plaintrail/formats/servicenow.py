@@ -71,7 +71,14 @@ def units(records: Iterable[dict[str, str]]) -> list[UnitSpec]:
 
 
 def moment(text: str) -> datetime:
-    return datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=UTC)
+    """`29/2/2016 07:14` (d/m/Y H:M) in UTC; split by hand, strptime costs a second per 100k rows."""
+    try:
+        day, clock = text.split(" ")
+        d, m, y = day.split("/")
+        hour, minute = clock.split(":")
+        return datetime(int(y), int(m), int(d), int(hour), int(minute), tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"not a d/m/Y H:M time: {text!r}") from None
 
 
 @dataclass
@@ -119,10 +126,11 @@ def step(incidents: dict[str, Incident], r: dict[str, str]) -> Iterator[dict[str
     if incident.state == "closed" and raw_state != "Closed":
         yield incident.act("reopened", at, reason=f"reopened in ServiceNow ({raw_state})")
     early = {"source": {"sys_updated_at": r["sys_updated_at"]}} if at < incident.received else {}
-    handed_over = group(r) != incident.group or reassigned
+    now_with = group(r)
+    handed_over = now_with != incident.group or reassigned
     if handed_over:
-        moved = {"outlet": group(r)} if group(r) != incident.group else {}
-        incident.group = group(r)
+        moved = {"outlet": now_with} if now_with != incident.group else {}
+        incident.group = now_with
         yield incident.act("assigned", max(at, incident.received), assignee=assignee, **moved, **early)
     wanted = STATES[raw_state] if raw_state != incident.raw_state else None
     incident.raw_state = raw_state
