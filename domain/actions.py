@@ -15,13 +15,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 from domain.dates import parse_instant
 
 Channel = Literal["hotline", "app", "web", "outlet", "email", "letter"]
-Via = Literal["direct", "hq", "pboc", "nfra"]
+Via = Literal["direct", "hq", "pboc", "nfra", "cfpb"]  # cfpb: the US regulator (real CFPB data)
 Kind = Literal["complaint", "work_order"]
 Outcome = Literal["resolved", "partial", "rejected"]
 Level = Literal["sub_branch", "branch", "hq"]
 DecidedBy = Literal["hq", "pboc", "nfra", "branch"]
 
-REGULATORS = frozenset({"pboc", "nfra"})
+REGULATORS = frozenset({"pboc", "nfra", "cfpb"})  # a complaint received via one is regulator-transferred
 
 
 Instant = Annotated[datetime, BeforeValidator(parse_instant)]  # RFC 3339 only: see domain/dates.py
@@ -65,6 +65,7 @@ class Assigned(_Action):
     action: Literal["assigned"]
     assignee: Id
     outlet: Id | None = None
+    source: SourceFacts | None = None  # e.g. the time an external system stamped, when it predates the receipt
 
 
 class Contacted(_Action):

@@ -18,8 +18,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain import lifecycle
-from domain.actions import Action, Annulled, Received
-from domain.errors import ActionIdReused, AnnulmentRefused, NotReceived, TransitionRefused
+from domain.actions import REGULATORS, Action, Annulled, Received
+from domain.errors import ActionBeforeReceipt, ActionIdReused, AnnulmentRefused, NotReceived, TransitionRefused
 
 COMPLAINT_NAMESPACE = uuid5(NAMESPACE_URL, "plaintrail:complaint")
 
@@ -88,6 +88,8 @@ class Complaint(Aggregate):
         self.check_allowed(action.action)
         if isinstance(action, Annulled):
             self.check_annullable(action.target_action_id)
+        else:
+            self.check_after_receipt(action.action, action.at)
         command = getattr(self, COMMANDS[action.action])
         command(self.complaint_id, action.action_id, action.at, action.actor, **action.fields())
         return True
@@ -108,6 +110,12 @@ class Complaint(Aggregate):
         if not lifecycle.allows(self.state, action):
             raise TransitionRefused(self.complaint_id, action, self.state)
 
+    def check_after_receipt(self, action: str, at: datetime) -> None:
+        """Nothing happens to a complaint before it was received: such a date is a wrong date, not a fact.
+        (A correction is about the record, so an annulment is exempt.)"""
+        if at < self.received_at:
+            raise ActionBeforeReceipt(self.complaint_id, action, at, self.received_at)
+
     def check_annullable(self, target: str) -> None:
         entry = self.history.get(target)
         if entry is None:
@@ -127,8 +135,9 @@ class Complaint(Aggregate):
 
     @event("Assigned")
     def assign(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, assignee: str,
-               outlet: str | None = None) -> None:
-        self._fold(action_id, "assigned", at, actor, {"assignee": assignee, "outlet": outlet})
+               outlet: str | None = None, source: dict[str, str] | None = None) -> None:
+        self._fold(action_id, "assigned", at, actor,
+                   {"assignee": assignee, "outlet": outlet, **({"source": source} if source else {})})
 
     @event("Contacted")
     def contact(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
@@ -250,7 +259,7 @@ class Complaint(Aggregate):
 
     @property
     def regulator_transferred(self) -> bool:
-        return self.kind == "complaint" and self.via in ("pboc", "nfra")
+        return self.kind == "complaint" and self.via in REGULATORS
 
 
 def record_new(action: Action) -> Complaint:

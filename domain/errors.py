@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """An action the domain refuses; the message is shown to the user as the reason."""
@@ -20,6 +22,12 @@ class NotReceived(TransitionRefused):
         DomainError.__init__(self, f"complaint {complaint_id}: '{action}' is not allowed in state 'new': "
                              "the complaint was not received yet")
         self.complaint_id, self.action, self.state = complaint_id, action, "new"
+
+
+class ActionBeforeReceipt(DomainError):
+    def __init__(self, complaint_id: str, action: str, at: datetime, received_at: datetime) -> None:
+        super().__init__(f"complaint {complaint_id}: '{action}' at {at.isoformat()} is dated before the complaint "
+                         f"was received ({received_at.isoformat()})")
 
 
 class ActionIdReused(DomainError):

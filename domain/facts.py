@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import lifecycle
+from domain.actions import REGULATORS
 from domain.dates import placeable
 
 ACTION_OF_EVENT = {
@@ -139,7 +140,7 @@ class ComplaintFacts:
 
     @property
     def regulator_transferred(self) -> bool:
-        return self.is_complaint and self.via in ("pboc", "nfra")
+        return self.is_complaint and self.via in REGULATORS
 
     def compensation_total(self) -> Decimal:
         return sum((Decimal(h["fields"]["amount"]) for _, h in self.live("compensated")), Decimal("0"))

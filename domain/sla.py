@@ -5,6 +5,14 @@ within two days), `open` (open, deadline further ahead), `paused` (the clock is 
 appraisal under CBIRC), `ended` (withdrawn before the deadline: handling ends that day), and
 `not_applicable` (a rule that applies only to some complaints). Each row says whether its days are
 calendar or business days; a deadline is the end of its last day in the bank's time zone.
+
+A reopening does not restart a clock (the regulators' rule): the complaint is answered on time or late
+when it is first answered, and a breach that happened stays one. Only a repeat with new facts starts a
+new clock, and it is recorded as a new complaint (its own `received`), which has its own deadlines.
+
+`servicenow` is an IT-service regime for the real ServiceNow log: a resolution target in hours by the
+incident's priority (kept as the `priority` source fact of its receipt); complaints without one do not
+get the row.
 """
 
 from __future__ import annotations
@@ -40,6 +48,8 @@ class SlaRules:
     fca_weeks: int = 8
     fca_summary_business_days: int = 3
     fca_payment_business_days: int = 15
+    # ServiceNow resolution targets in calendar hours, by the priority's leading digit (1 - Critical ... 4 - Low)
+    servicenow_hours: tuple[tuple[str, int], ...] = (("1", 4), ("2", 8), ("3", 72), ("4", 120))
     bank_calendar: Calendar = field(default_factory=Calendar)
     uk_calendar: Calendar = field(default_factory=lambda: Calendar("uk"))
 
@@ -129,13 +139,35 @@ def _cbirc(complaint: Complaint, times: Times, start: datetime, now: datetime, t
                 extended_days=extensions, paused_days=paused_days)
 
 
+PRIORITY_NAMES = {"1": "Critical", "2": "High", "3": "Moderate", "4": "Low"}
+
+
+def _servicenow(complaint: Complaint, times: Times, now: datetime, tz: tzinfo, rules: SlaRules,
+                ended: datetime | None) -> dict[str, Any] | None:
+    """Resolution within the priority's hours, from receipt to the first resolution (`handled`).
+
+    The latest priority recorded counts, from receipt (ServiceNow's own SLAs start retroactively)."""
+    priority = ""
+    for action_id, entry in complaint.history.items():
+        source = entry["fields"].get("source") if action_id not in complaint.annulled else None
+        if source and source.get("priority"):
+            priority = str(source["priority"])[:1]
+    hours = dict(rules.servicenow_hours).get(priority)
+    if hours is None:
+        return None
+    deadline = (complaint.received_at + timedelta(hours=hours)).astimezone(tz)
+    resolved = _first(times, "handled", "closed", after=complaint.received_at)
+    return _row("servicenow", f"priority {priority} ({PRIORITY_NAMES.get(priority, '?')}): resolve within "
+                f"{hours} hours", "hours", deadline, resolved, _verdict(resolved, deadline, now, ended))
+
+
 def evaluate(complaint: Complaint, now: datetime, tz: tzinfo, rules: SlaRules | None = None) -> list[dict[str, Any]]:
-    """Every regime's verdict for one complaint as of `now`. A reopening restarts the clocks."""
+    """Every regime's verdict for one complaint as of `now`. Clocks start at receipt; a reopening
+    does not restart them (a repeat with new facts is a new complaint)."""
     rules = rules or SlaRules()
     received = complaint.received_at
     times = _times(complaint)
-    reopened = _live(times, "reopened")
-    start = reopened[-1] if reopened else received
+    start = received
     ended = _first(times, "withdrawn", after=start)
     answered = _first(times, *ANSWERS, after=start)
     closed = _first(times, "closed", after=start)
@@ -170,4 +202,7 @@ def evaluate(complaint: Complaint, now: datetime, tz: tzinfo, rules: SlaRules | 
         rows.append(_row("fca_payments", f"payment services: final response within "
                          f"{rules.fca_payment_business_days} business days", "business", psd, answered,
                          _verdict(answered, psd, now, ended)))
+    servicenow = _servicenow(complaint, times, now, tz, rules, ended)
+    if servicenow is not None:
+        rows.append(servicenow)
     return rows

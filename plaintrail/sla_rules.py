@@ -29,5 +29,10 @@ def load(path: Path | None = None) -> SlaRules:
     unit = cbirc.get("unit", "calendar")
     if unit not in ("calendar", "business"):
         raise ValueError(f"{path}: cbirc.unit must be 'calendar' or 'business', not {unit!r}")
+    servicenow = data.get("servicenow", {})
+    hours = tuple((str(p), int(h)) for p, h in sorted(servicenow.get("resolution_hours", {}).items()))
+    if any(h <= 0 for _, h in hours):
+        raise ValueError(f"{path}: servicenow.resolution_hours must be positive")
     return SlaRules(cbirc_days=int(cbirc.get("days", 15)), cbirc_max_days=int(cbirc.get("max_days", 60)),
-                    cbirc_unit=unit, bank_calendar=calendar("bank"), uk_calendar=calendar("uk"))
+                    cbirc_unit=unit, bank_calendar=calendar("bank"), uk_calendar=calendar("uk"),
+                    servicenow_hours=hours or SlaRules.servicenow_hours)

@@ -12,6 +12,8 @@ The lists are drawn on whole groups of tied units, so a tie is never split by th
 - red list, from the top, among the units not black: a tied group is on it when it starts within the
   first N (`include`) or ends within them (`exclude`).
 A unit is never on both lists; N comes from the policy's [version.lists] (a count or a share) or --size.
+Units without a customer base (CFPB's companies) have no rates and are ranked on counts; each row says
+which (`ranked_on`: `rates` or `counts`).
 """
 
 from __future__ import annotations
@@ -239,7 +241,7 @@ def rows_of(ordered: list[tuple[Any, ...]], size: Lists | int = DEFAULT_SIZE, le
                 "work_orders_per_10k": rw, "complaints_per_10k": rc,
                 "regulator_transferred_per_10k": rt, "effective_per_10k": re,
                 "list": listed, "list_size": n, "list_policy_version": terms.version, "list_note": said,
-                "customers": customers,
+                "customers": customers, "ranked_on": "rates" if customers else "counts",
                 "previous_rank": old_rank, "previous_tied_rank": old_tied,
                 "rank_change": old_rank - rank if old_rank else None,  # positive: moved up the board
                 "tied_rank_change": old_tied - s - 1 if old_tied else None,  # the same, ties not split by id

@@ -208,3 +208,14 @@ def test_units_must_be_known_for_receipt_and_hand_over(log: ComplaintLog) -> Non
     assert log.complaint("C-1").outlet == "B" and log.complaint("C-1").received_outlet == "O"
     record(log, annul("X", "A2"))
     assert log.complaint("C-1").outlet == "O"  # the annulled hand-over no longer counts
+
+
+def test_an_action_dated_before_the_receipt_is_refused_with_its_reason(log: ComplaintLog) -> None:
+    assert record(log, act("R", "received", "05T09:00:00")) == (1, 0, [])
+    accepted, _, reasons = record(log, act("A", "assigned", "05T08:59:00"), act("C", "contacted", "05T09:00:00"))
+    assert accepted == 1 and len(reasons) == 1  # the same minute as the receipt is fine
+    assert "'assigned' at 2024-03-05T08:59:00+08:00 is dated before the complaint was received" in reasons[0]
+    assert "A" not in log.complaint("C-1").history
+    stamped = act("A2", "assigned", "05T09:00:00", source={"sys_updated_at": "5/3/2024 08:14"})
+    assert record(log, stamped) == (1, 0, [])  # recorded at the receipt, the source's own time kept beside
+    assert log.complaint("C-1").history["A2"]["fields"]["source"] == {"sys_updated_at": "5/3/2024 08:14"}

@@ -48,13 +48,14 @@ sequences = st.lists(st.tuples(st.sampled_from(NAMES), st.integers(-3, 48)), min
 @given(sequences)
 def test_the_aggregate_follows_the_reference_table(steps: list[tuple[str, int]]) -> None:
     """Accepted exactly when the table allows the action in the model's state; state moves as the table says."""
-    log, state, at = memory_log(), lifecycle.NEW, START
+    log, state, at, received = memory_log(), lifecycle.NEW, START, START
     for n, (name, hours) in enumerate(steps):
-        at += timedelta(hours=hours)  # sometimes backwards: late actions are judged by the state machine alone
-        outcome = log.record([(n, action(n, name, at))])
-        allowed = lifecycle.allows(state, name)
+        at += timedelta(hours=hours)  # sometimes backwards: late actions are judged by the state machine alone,
+        outcome = log.record([(n, action(n, name, at))])  # unless dated before the receipt
+        allowed = lifecycle.allows(state, name) and (name in ("received", "annulled") or at >= received)
         assert (outcome.accepted == 1) is allowed, (state, name, outcome.rejected)
         if allowed:
+            received = at if name == "received" else received
             state = lifecycle.next_state(state, name)
         else:
             reason = outcome.rejected[0][1]

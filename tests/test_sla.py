@@ -69,10 +69,45 @@ def test_withdrawal_ends_handling() -> None:
     assert verdicts(case)["cbirc"]["verdict"] == "ended"
 
 
-def test_reopening_restarts_the_clock() -> None:
-    case = Case().then("received").then("feedback", 2).then("closed", 2).then("reopened", 30, reason="new facts")
-    assert verdicts(case, now_days=40)["cbirc"]["verdict"] == "open"
-    assert verdicts(case, now_days=50)["cbirc"]["verdict"] == "breached"
+def test_a_reopening_does_not_restart_the_clock() -> None:
+    case = Case().then("received").then("feedback", 2).then("closed", 2).then("reopened", 30, reason="again")
+    for now in (40, 50, 400):  # answered on time once: a reopening neither opens nor breaches it again
+        row = verdicts(case, now_days=now)["cbirc"]
+        assert (row["verdict"], row["deadline"][:10]) == ("on_time", "2024-03-16")
+
+
+def test_a_breach_stays_a_breach_after_a_reopening() -> None:
+    # INC0006099's shape: received, first closed after its 15-day deadline, reopened, closed again
+    case = Case().then("received").then("handled", 17, outcome="resolved").then("closed", 18)
+    case.then("reopened", 20, reason="again").then("handled", 22, outcome="resolved").then("closed", 23)
+    rows = verdicts(case, now_days=40)
+    assert rows["cbirc"]["verdict"] == "breached" and rows["cbirc"]["met_at"].startswith("2024-03-19")
+    assert rows["cfpb"]["verdict"] == "breached"
+    assert verdicts(Case().then("received").then("closed", 17).then("reopened", 20, reason="x"),
+                    now_days=21)["cbirc"]["verdict"] == "breached"  # reopened and not answered yet: still late
+
+
+def test_a_repeat_with_new_facts_is_a_new_complaint_with_its_own_clock() -> None:
+    repeat = Case(received_at=RECEIVED + timedelta(days=30))
+    repeat.history = {"r": {"action": "received", "at": repeat.received_at, "fields": {}}}
+    assert verdicts(repeat, now_days=40)["cbirc"]["verdict"] == "open"
+    assert verdicts(repeat, now_days=40)["cbirc"]["deadline"].startswith("2024-04-15")
+
+
+@pytest.mark.parametrize(("priority", "hours", "verdict"), [("1 - Critical", 4, "on_time"),
+                                                             ("1 - Critical", 5, "breached"),
+                                                             ("3 - Moderate", 72, "on_time"),
+                                                             ("4 - Low", 121, "breached")])
+def test_servicenow_resolution_by_priority(priority: str, hours: int, verdict: str) -> None:
+    case = Case().then("received", source={"priority": priority})
+    case.then("handled", hours / 24, outcome="resolved").then("closed", 10)
+    row = verdicts(case)["servicenow"]
+    assert row["verdict"] == verdict and row["unit"] == "hours"
+    assert "servicenow" not in verdicts(Case().then("received").then("closed", 1))  # other complaints: no row
+    rules = SlaRules(servicenow_hours=(("1", 5),))  # the policy's targets count: 5 hours for Critical, none else
+    assert verdicts(case, rules=rules).get("servicenow", {}).get("verdict") == (
+        "on_time" if priority[0] == "1" else None)
+    assert dict(sla_rules.load().servicenow_hours) == {"1": 4, "2": 8, "3": 72, "4": 120}
 
 
 def test_business_days_skip_weekends_and_the_holiday_calendar() -> None:

@@ -104,3 +104,5 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace, period: Period, 
         if listed:
             print_table(listed, [c for c in columns if c != "list"])
     print(f"\n{len(rows)} ranked; --all shows every one, --json and --csv hold every one")
+    if counted := sum(1 for row in rows if row["ranked_on"] == "counts"):
+        print(f"{counted} of {len(rows)} units have no customer base: ranked on counts, without rates")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
@@ -76,8 +77,9 @@ def with_damaged(rows: Iterable[Row], damaged: deque[Row]) -> Iterator[Row]:
     yield from damaged
 
 
+@lru_cache(maxsize=1 << 14)
 def unit_id(prefix: str, name: str) -> str:
-    """A stable unit id for an external name (companies, locations, teams)."""
+    """A stable unit id for an external name (companies, locations, teams); cached: names repeat on every row."""
     cleaned = "".join(ch if ch.isalnum() else "-" for ch in name.upper()).strip("-")
     while "--" in cleaned:
         cleaned = cleaned.replace("--", "-")
@@ -89,9 +91,10 @@ def raw_line(record: dict[str, Any]) -> str:
 
 
 def stateful_rows(records: Iterable[tuple[int, dict[str, str]]], step: Callable[[dict[str, Any], dict[str, str]],
-                  Iterable[dict[str, Any]]], source: str) -> Iterator[Row]:
-    """Rows of actions from a log where each source row moves one case: `step` keeps the cases' state."""
-    cases: dict[str, Any] = {}
+                  Iterable[dict[str, Any]]], source: str, cases: dict[str, Any] | None = None) -> Iterator[Row]:
+    """Rows of actions from a log where each source row moves one case: `step` keeps the cases' state
+    (in `cases`, when the caller needs to see it)."""
+    cases = {} if cases is None else cases
     for line, record in records:
         raw = raw_line(record)
         try:

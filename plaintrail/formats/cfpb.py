@@ -4,11 +4,14 @@
 |---|---|
 | `Complaint ID` | `complaint_id` = `CFPB-<id>`; `customer_ref` = the same (the export names no person) |
 | `Company` | an outlet `CFPB-CO-<NAME>` under the branch `CFPB` (companies are ranked like outlets) |
-| `Date received` | `received` at noon UTC that day (the export has day resolution) |
+| `Date received` | `received` at noon UTC that day (the export has day resolution), `via` = `cfpb`: every complaint in the database was sent to the company by the regulator, so each counts as regulator-transferred |
 | `Submitted via` | `channel`: Web -> web, Phone -> hotline, Email -> email, Postal mail / Fax / Referral -> letter |
 | `Product` / `Sub-product` | `category` |
 | `Date sent to company` | `assigned` (assignee: the company) |
 | `Company response` / `Company response to consumer` | `closed` at the date sent (the export has no response date), unless "In progress"; the response text, `Timely response?` and `Consumer disputed?` kept as the close's `source` facts |
+
+Companies have no customer base in the export: the red/black list ranks them on counts (each row
+says `ranked_on`: `counts`), and the black list is the companies with the most complaints.
 
 Rows without an id, company or a readable date are rejected with the reason.
 """
@@ -72,7 +75,7 @@ def complaint(r: dict[str, str]) -> list[dict[str, Any]]:
     product = " / ".join(p for p in (r.get("Product", ""), r.get("Sub-product", "")) if p)
     out: list[dict[str, Any]] = [{"action_id": f"{cid}-received", "complaint_id": cid, "action": "received", "at": day(r["Date received"]),
             "outlet": company_unit(company), "channel": CHANNELS.get(r.get("Submitted via", "").lower(), "web"),
-            "via": "direct", "kind": "complaint", "category": product[:4000], "customer_ref": cid}]
+            "via": "cfpb", "kind": "complaint", "category": product[:4000], "customer_ref": cid}]
     sent = r.get("Date sent to company")
     if sent:
         out.append({"action_id": f"{cid}-sent", "complaint_id": cid, "action": "assigned", "at": day(sent),
