@@ -46,8 +46,11 @@ class Lists:
 
     @classmethod
     def of(cls, policy: Policy, period: Period, level: str, size: str | int | None = None) -> Lists:
-        """The policy version in effect on the period's first day; `size` (a count or "10%") overrides its N."""
-        version = policy.on(date(period.year, period.first_month, 1))
+        """The policy version in effect on the period's first day (a period before the policy's first version
+        takes that first version: a board is still drawn on real data older than the bank's policy); `size`
+        (a count or "10%") overrides its N."""
+        first_day = date(period.year, period.first_month, 1)
+        version = policy.on(first_day) if first_day >= policy.versions[0].start else policy.versions[0]
         rule = version.lists
         if size is None:
             return cls(rule.sizes[level], rule.ties, version.id)

@@ -121,6 +121,15 @@ def test_a_new_version_changes_the_lists_from_its_date() -> None:
             Policy.parse({"version": [{"id": "v", "from": date(2020, 1, 1), **raw, "lists": bad}]})
 
 
+def test_a_period_before_the_policy_takes_its_first_version() -> None:
+    """Real data older than the bank's policy (CFPB 2014) is still ranked: on the first version's terms."""
+    policy = Policy.load()
+    first = policy.versions[0]
+    assert Period.parse("2014").year < first.start.year
+    lists = Lists.of(policy, Period.parse("2014"), "outlet")
+    assert (lists.version, str(lists.size)) == (first.id, str(first.lists.sizes["outlet"]))
+
+
 def reference(lines: list[Line], n: int, ties: str) -> dict[str, tuple[int, int, str | None]]:
     """Independent of the code under test: exact fractions, every pair compared, lists said through ranks."""
     inf = Fraction(10**30)
