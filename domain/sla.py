@@ -42,6 +42,12 @@ class SlaRules:
     fca_payment_business_days: int = 15
     bank_calendar: Calendar = field(default_factory=Calendar)
     uk_calendar: Calendar = field(default_factory=lambda: Calendar("uk"))
+    # The regimes the bank applies (its policy's choice); None: all of them. A family name covers its
+    # variants: "cfpb" keeps cfpb_final, "fca" keeps fca_summary and fca_payments.
+    regimes: tuple[str, ...] | None = None
+
+    def applies(self, regime: str) -> bool:
+        return self.regimes is None or regime in self.regimes or regime.split("_")[0] in self.regimes
 
 
 def _end(day: date, tz: tzinfo) -> datetime:
@@ -163,4 +169,4 @@ def evaluate(complaint: Complaint, now: datetime, tz: tzinfo, rules: SlaRules | 
         rows.append(_row("fca_payments", f"payment services: final response within "
                          f"{rules.fca_payment_business_days} business days", "business", psd, answered,
                          _verdict(answered, psd, now, ended)))
-    return rows
+    return [row for row in rows if rules.applies(row["regime"])]

@@ -11,6 +11,7 @@ from domain.calendar import Calendar
 from domain.sla import SlaRules
 
 POLICIES = Path(__file__).resolve().parent / "policies"
+REGIMES = ("same_day", "cbirc", "cfpb", "fca")  # the families a bank may name in `regimes`
 
 
 @lru_cache(maxsize=8)
@@ -29,5 +30,11 @@ def load(path: Path | None = None) -> SlaRules:
     unit = cbirc.get("unit", "calendar")
     if unit not in ("calendar", "business"):
         raise ValueError(f"{path}: cbirc.unit must be 'calendar' or 'business', not {unit!r}")
+    regimes = data.get("regimes")
+    if regimes is not None:
+        unknown = sorted(set(regimes) - set(REGIMES))
+        if unknown or not regimes:
+            raise ValueError(f"{path}: regimes must name some of {', '.join(REGIMES)}, not {unknown or regimes}")
     return SlaRules(cbirc_days=int(cbirc.get("days", 15)), cbirc_max_days=int(cbirc.get("max_days", 60)),
-                    cbirc_unit=unit, bank_calendar=calendar("bank"), uk_calendar=calendar("uk"))
+                    cbirc_unit=unit, bank_calendar=calendar("bank"), uk_calendar=calendar("uk"),
+                    regimes=tuple(regimes) if regimes is not None else None)
