@@ -27,6 +27,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "red": ("Red list", "红榜"), "black": ("Black list", "黑榜"),
     "previous_tied_rank": ("Rank last period", "上期名次"),
     # people and scores
+    "received_on": ("Received on", "受理日期"), "annulment": ("Correction (action id)", "更正动作编号"),
+    "annulled_action": ("Corrected action", "被更正动作"), "reason": ("Reason", "原因"), "people": ("People", "人员"),
+    "at": ("At", "时间"), "note": ("Note", "备注"), "quarters": ("Quarters", "各季度"),
     "person": ("Person id", "工号"), "person_name": ("Person", "姓名"), "role": ("Role", "岗位"),
     "roles": ("Roles", "岗位"), "fines_cny": ("Fines (yuan)", "罚款（元）"), "points": ("Points", "考核分"),
     "entries": ("Entries", "记录数"), "rule": ("Rule", "规则"), "policy_version": ("Policy version", "政策版本"),
