@@ -174,3 +174,33 @@ def overdue(issue: dict[str, Any], on: date) -> list[dict[str, Any]]:
     """Items past their due date on `on` and not closed by then."""
     return [item for item in issue["items"].values()
             if item["due"] < on and (item["closed_at"] is None or item["closed_at"].date() > item["due"])]
+
+
+def as_of(issue: dict[str, Any], moment: datetime) -> dict[str, Any] | None:
+    """The issue and its ledger as they stood at `moment` (None if not yet opened): each item closed or not
+    by its own history, the issue closed only if closed by then. Items keep `closed_at` as of then."""
+    if issue["opened_at"] > moment:
+        return None
+    items = {}
+    for item_id, item in issue["items"].items():
+        closed_at = None
+        for step in item.get("history", []):
+            what, at = step[0], datetime.fromisoformat(step[1])
+            if at <= moment:
+                closed_at = at if what == "closed" else None
+        items[item_id] = dict(item, closed_at=closed_at)
+    closed = issue["closed_at"] if issue["closed_at"] is not None and issue["closed_at"] <= moment else None
+    return dict(issue, items=items, closed_at=closed)
+
+
+def moved_between(issue: dict[str, Any], start: datetime, end: datetime) -> list[str]:
+    """What happened to the issue in [start, end): 'opened', 'progressed' (an item closed or reopened), 'closed'."""
+    moved = []
+    if start <= issue["opened_at"] < end:
+        moved.append("opened")
+    if any(start <= datetime.fromisoformat(step[1]) < end for item in issue["items"].values()
+           for step in item.get("history", [])):
+        moved.append("progressed")
+    if issue["closed_at"] is not None and start <= issue["closed_at"] < end:
+        moved.append("issue_closed")
+    return moved

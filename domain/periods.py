@@ -1,4 +1,5 @@
-"""Reporting periods as the bank names them: `2024-03` (month), `2024Q1` (quarter), `2024` (year)."""
+"""Reporting periods as the bank names them: `2024-03` (month), `2024Q1` (quarter), `2024H1` (half-year),
+`2024` (year)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import MAXYEAR, MINYEAR, date, datetime, time, tzinfo
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_HALF = re.compile(r"^(\d{4})H([12])$")
 _YEAR = re.compile(r"^(\d{4})$")
 
 
@@ -19,7 +21,7 @@ class InvalidPeriod(ValueError):
 class Period:
     year: int
     first_month: int
-    months_count: int  # 1 month, 3 quarter, 12 year
+    months_count: int  # 1 month, 3 quarter, 6 half-year, 12 year
 
     @classmethod
     def parse(cls, text: str) -> Period:
@@ -30,9 +32,12 @@ class Period:
             return cls(int(m[1]), int(m[2]), 1)
         if m := _QUARTER.match(text):
             return cls(int(m[1]), 3 * int(m[2]) - 2, 3)
+        if m := _HALF.match(text):
+            return cls(int(m[1]), 6 * int(m[2]) - 5, 6)
         if m := _YEAR.match(text):
             return cls(int(m[1]), 1, 12)
-        raise InvalidPeriod(f"not a period: {text!r}; use 2024-03 (month), 2024Q1 (quarter) or 2024 (year)")
+        raise InvalidPeriod(f"not a period: {text!r}; use 2024-03 (month), 2024Q1 (quarter), 2024H1 (half-year) "
+                            "or 2024 (year)")
 
     @classmethod
     def month_of(cls, moment: datetime, tz: tzinfo) -> Period:
@@ -68,6 +73,8 @@ class Period:
             return f"{self.year:04d}-{self.first_month:02d}"
         if self.months_count == 3:
             return f"{self.year:04d}Q{(self.first_month + 2) // 3}"
+        if self.months_count == 6:
+            return f"{self.year:04d}H{(self.first_month + 5) // 6}"
         return f"{self.year:04d}"
 
 

@@ -52,6 +52,12 @@ class SlaRules:
     servicenow_hours: tuple[tuple[str, int], ...] = (("1", 4), ("2", 8), ("3", 72), ("4", 120))
     bank_calendar: Calendar = field(default_factory=Calendar)
     uk_calendar: Calendar = field(default_factory=lambda: Calendar("uk"))
+    # The regimes the bank applies (its policy's choice); None: all of them. A family name covers its
+    # variants: "cfpb" keeps cfpb_final, "fca" keeps fca_summary and fca_payments.
+    regimes: tuple[str, ...] | None = None
+
+    def applies(self, regime: str) -> bool:
+        return self.regimes is None or regime in self.regimes or regime.split("_")[0] in self.regimes
 
 
 def _end(day: date, tz: tzinfo) -> datetime:
@@ -205,4 +211,4 @@ def evaluate(complaint: Complaint, now: datetime, tz: tzinfo, rules: SlaRules | 
     servicenow = _servicenow(complaint, times, now, tz, rules, ended)
     if servicenow is not None:
         rows.append(servicenow)
-    return rows
+    return [row for row in rows if rules.applies(row["regime"])]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.application import ComplaintLog
-from domain.hot_issues import HotIssueRules, HotIssues, crossings
+from domain.hot_issues import HotIssueRules, HotIssues, as_of, crossings, moved_between
 from domain.orgchart import OrgChart
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log, open_read_models
@@ -86,4 +87,26 @@ def issues_of(log: ComplaintLog, today: date) -> list[dict[str, Any]]:
         rows.append({**{k: v for k, v in issue.items() if k != "items"},
                      "items": items, "items_open": sum(1 for i in items if i["closed_at"] is None),
                      "items_overdue": sum(1 for i in items if i["closed_at"] is None and i["due"] < today)})
+    return sorted(rows, key=lambda r: r["opened_at"])
+
+
+def issues_in(issues: Iterable[dict[str, Any]], start: datetime, end: datetime, tz: tzinfo,
+              ) -> list[dict[str, Any]]:
+    """The hot issues of the period [start, end) for a report: those opened, progressed or closed in it, and
+    those still open at its end with items overdue then; each with its ledger as it stood at the end and
+    overdue counted against the end (not today). `in_month` says what happened in the period."""
+    rows = []
+    last = end - timedelta(microseconds=1)
+    for issue in issues:
+        then = as_of(issue, last)
+        if then is None:
+            continue
+        items = list(then["items"].values())
+        late = [i for i in items if i["closed_at"] is None and i["due"] < end.astimezone(tz).date()]
+        moved = moved_between(issue, start, end)
+        if not moved and (then["closed_at"] is not None or not late):
+            continue
+        rows.append({**{k: v for k, v in then.items() if k != "items"}, "items": items,
+                     "in_month": moved or ["carried"], "items_closed": sum(1 for i in items if i["closed_at"]),
+                     "items_open": sum(1 for i in items if i["closed_at"] is None), "items_overdue": len(late)})
     return sorted(rows, key=lambda r: r["opened_at"])

@@ -11,6 +11,7 @@ from domain.calendar import Calendar
 from domain.sla import SlaRules
 
 POLICIES = Path(__file__).resolve().parent / "policies"
+REGIMES = ("same_day", "cbirc", "cfpb", "fca", "servicenow")  # the families a bank may name in `regimes`
 
 
 @lru_cache(maxsize=8)
@@ -33,6 +34,12 @@ def load(path: Path | None = None) -> SlaRules:
     hours = tuple((str(p), int(h)) for p, h in sorted(servicenow.get("resolution_hours", {}).items()))
     if any(h <= 0 for _, h in hours):
         raise ValueError(f"{path}: servicenow.resolution_hours must be positive")
+    regimes = data.get("regimes")
+    if regimes is not None:
+        unknown = sorted(set(regimes) - set(REGIMES))
+        if unknown or not regimes:
+            raise ValueError(f"{path}: regimes must name some of {', '.join(REGIMES)}, not {unknown or regimes}")
     return SlaRules(cbirc_days=int(cbirc.get("days", 15)), cbirc_max_days=int(cbirc.get("max_days", 60)),
                     cbirc_unit=unit, bank_calendar=calendar("bank"), uk_calendar=calendar("uk"),
-                    servicenow_hours=hours or SlaRules.servicenow_hours)
+                    servicenow_hours=hours or SlaRules.servicenow_hours,
+                    regimes=tuple(regimes) if regimes is not None else None)

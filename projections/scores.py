@@ -115,6 +115,22 @@ def unit_rows(found: list[scoring.Entry], store: ReadModelStore) -> list[dict[st
             for unit, mine in sorted(by_unit.items())]
 
 
+def with_quarters(rows: list[dict[str, Any]], by_quarter: dict[str, list[dict[str, Any]]], key: str = "person",
+                  ) -> list[dict[str, Any]]:
+    """The period's rows, each with `quarters`: {quarter: {fines_cny, points}} for every quarter inside (zero
+    where the person had nothing), so a year's assessment shows its quarters beside the total."""
+    found = {q: {r[key]: r for r in quarter_rows} for q, quarter_rows in by_quarter.items()}
+    out = []
+    for row in rows:
+        parts = {}
+        for q, there in found.items():
+            mine = there.get(row[key])
+            parts[q] = {"fines_cny": mine["fines_cny"] if mine and "fines_cny" in mine else "0.00",
+                        "points": mine["points"] if mine else 0}
+        out.append(dict(row, quarters=parts))
+    return out
+
+
 def diff(recorded: list[dict[str, Any]], whatif: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per person: the policy in force against another, side by side."""
     before, after = {r["person"]: r for r in recorded}, {r["person"]: r for r in whatif}

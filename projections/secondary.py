@@ -26,12 +26,7 @@ def indicators(store: ReadModelStore, period: Period, level: str, repeat_days: i
     rollup = {o: {"outlet": o, "sub_branch": s, "branch": b} for o, s, b in store.query(
         "SELECT outlet, sub_branch, branch FROM org_rollup")}
     received = [f for f in queries.facts_received_in(store, period) if f.is_complaint]
-    earlier = Period(period.year - 1, period.first_month, period.months_count) if repeat_days > 0 else period
-    history = [f for p in (earlier.previous, period.previous, period) for f in queries.facts_received_in(store, p)
-               if f.is_complaint and f.customer_ref]
-    seen: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for f in history:
-        seen[(f.customer_ref or "", f.category)].append(f.received_at)
+    seen = earlier_receipts(store, period, repeat_days)
     sums: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     for f in received:
         unit = rollup.get(f.outlet, {}).get(level) or f.outlet
@@ -40,17 +35,33 @@ def indicators(store: ReadModelStore, period: Period, level: str, repeat_days: i
         add_facts(row, f, seen, timedelta(days=repeat_days))
     out = []
     for unit, row in sorted(sums.items()):
-        out.append({
-            "unit": unit, "complaints": row["complaints"], "closed": row["closed"],
-            "callbacks": row["callbacks"], "callback_coverage_pct": _pct(row["closed_called"], row["closed"]),
-            "satisfied": row["satisfied"], "satisfaction_pct": _pct(row["satisfied"], row["callbacks"]),
-            "mediations": row["mediations"], "mediation_successes": row["mediation_successes"],
-            "mediation_success_pct": _pct(row["mediation_successes"], row["mediations_concluded"]),
-            "mediation_amount_cny": str(row["mediation_amount"] or Decimal("0")),
-            "repeats": row["repeats"], "repeat_pct": _pct(row["repeats"], row["complaints"]),
-            "handovers": row["handovers"],
-        })
+        out.append({"unit": unit, **summarise(row)})
     return out
+
+
+def earlier_receipts(store: ReadModelStore, period: Period, repeat_days: int) -> dict[tuple[str, str], list[Any]]:
+    """When each (customer, category) complained around the period: what a repeat is measured against."""
+    earlier = Period(period.year - 1, period.first_month, period.months_count) if repeat_days > 0 else period
+    history = [f for p in (earlier.previous, period.previous, period) for f in queries.facts_received_in(store, p)
+               if f.is_complaint and f.customer_ref]
+    seen: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for f in history:
+        seen[(f.customer_ref or "", f.category)].append(f.received_at)
+    return seen
+
+
+def summarise(row: dict[str, Any]) -> dict[str, Any]:
+    """The rates of one unit's (or a whole subtree's) sums."""
+    return {
+        "complaints": row["complaints"], "closed": row["closed"],
+        "callbacks": row["callbacks"], "callback_coverage_pct": _pct(row["closed_called"], row["closed"]),
+        "satisfied": row["satisfied"], "satisfaction_pct": _pct(row["satisfied"], row["callbacks"]),
+        "mediations": row["mediations"], "mediation_successes": row["mediation_successes"],
+        "mediation_success_pct": _pct(row["mediation_successes"], row["mediations_concluded"]),
+        "mediation_amount_cny": str(row["mediation_amount"] or Decimal("0")),
+        "repeats": row["repeats"], "repeat_pct": _pct(row["repeats"], row["complaints"]),
+        "handovers": row["handovers"],
+    }
 
 
 def add_facts(row: dict[str, Any], f: ComplaintFacts, seen: dict[tuple[str, str], list[Any]],

@@ -83,8 +83,18 @@ def test_hr_sees_scores_with_their_evidence(home: Path, monkeypatch: pytest.Monk
     assert "Assessment scores" in texts(at)
     summary = at.dataframe[0].value
     fined = dict(zip(summary["person"], summary["fines_cny"], strict=True))
-    assert fined["P-H1B"] == "2500.00"  # head of O-001 when C-2024-0001 was received; regulator tier
-    assert any("P-H1B" in e.label for e in at.expander)
+    assert fined["P-H1B"] == 2500.0  # head of O-001 when C-2024-0001 was received; regulator tier: a number
+    assert dict(zip(summary["person"], summary["name"], strict=True))["P-H1B"] == "Liu Yang"  # names beside ids
+    assert "浦东支行 Pudong sub-branch (SH-PD)" in set(summary["sub_branch"])
+    at.multiselect(key="filter-sub_branch").select("浦东支行 Pudong sub-branch (SH-PD)").run()
+    assert set(at.dataframe[0].value["person"]) == {"P-H1B", "P-PRES", "P-VP-PD"}  # fined for Pudong's O-001
+    at.multiselect(key="filter-sub_branch").unselect("浦东支行 Pudong sub-branch (SH-PD)").run()
+    at.selectbox(key="drill").select("P-H1B").run()
+    entries = at.dataframe[1].value
+    assert set(entries["complaint_id"]) == {"C-2024-0001"} and all(entries["events"].str.len() > 0)
+    at.radio[0].set_value("year").run()  # a year: each quarter beside the total
+    assert not at.exception, at.exception
+    assert "fines_cny 2024Q1" in at.dataframe[0].value.columns
 
 
 

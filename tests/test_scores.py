@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -181,3 +182,40 @@ def test_a_policy_file_with_a_mistake_is_refused(tmp_path: Path) -> None:
                    encoding="utf-8")
     with pytest.raises(InvalidPolicy, match="missing|>= 0"):
         Policy.load(bad)
+
+
+def test_the_hr_workbook_holds_numbers_and_a_year_shows_its_quarters(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    from plaintrail.cli import main
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    home = str(tmp_path / "home")
+    main(["--home", home, "org", "load", str(examples / "bank.yaml")])
+    main(["--home", home, "import", str(examples / "actions.jsonl")])
+    capsys.readouterr()
+    assert main(["--home", home, "scores", "--period", "2024", "--json", "--xlsx", str(tmp_path / "hr.xlsx")]) == 0
+    rows = {r["person"]: r for r in json.loads(capsys.readouterr().out)}
+    pres = rows["P-PRES"]
+    assert list(pres["quarters"]) == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    assert sum(Decimal(q["fines_cny"]) for q in pres["quarters"].values()) == Decimal(pres["fines_cny"]) > 0
+    assert sum(q["points"] for q in pres["quarters"].values()) == pres["points"]
+    book = load_workbook(tmp_path / "hr.xlsx")
+    assert book.sheetnames == ["people", "entries", "units", "corrections"]
+    people = book["people"]
+    header = [c.value for c in people[1]]
+    fines, points = header.index("Fines (yuan) 罚款（元）") + 1, header.index("Points 考核分") + 1
+    assert "2024Q1 Fines (yuan) 罚款（元）" in header
+    by_id = {row[0].value: row for row in people.iter_rows(min_row=2)}
+    assert by_id["P-PRES"][fines - 1].value == float(pres["fines_cny"])
+    for row in people.iter_rows(min_row=2):
+        assert isinstance(row[fines - 1].value, int | float) and row[fines - 1].number_format == "#,##0.00"
+        assert isinstance(row[points - 1].value, int) and row[points - 1].number_format == "0"
+    entries = book["entries"]
+    amount = [c.value for c in entries[1]].index("Amount (yuan) 金额（元）")
+    assert all(isinstance(r[amount].value, int | float) for r in entries.iter_rows(min_row=2))
+    assert entries.max_row > 1 and "Evidence (action ids) 依据（动作编号）" in [c.value for c in entries[1]]
+    for sheet in book:
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+        assert sheet.column_dimensions["A"].width >= 8

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -111,7 +112,7 @@ def test_servicenow_resolution_by_priority(priority: str, hours: int, verdict: s
 
 
 def test_business_days_skip_weekends_and_the_holiday_calendar() -> None:
-    rules = sla_rules.load()
+    rules = replace(sla_rules.load(), regimes=None)  # every regime, whatever the bank applies
     # 2024-04-01 Monday is Easter Monday in England: 3 business days from Friday 29 March (Good Friday) ...
     case = Case(received_at=datetime(2024, 3, 28, 10, tzinfo=TZ))
     case.history = {"r": {"action": "received", "at": case.received_at, "fields": {}}}
@@ -140,3 +141,19 @@ def test_same_day_needs_all_five_steps_on_the_day(late: int) -> None:
     case = Case().then("received").then("assigned").then("contacted").then("handled", late, outcome="resolved")
     case.then("feedback", late)
     assert verdicts(case)["same_day"]["verdict"] == ("on_time" if late == 0 else "breached")
+
+
+def test_only_the_regimes_the_bank_applies_are_evaluated() -> None:
+    case = Case().then("received").then("feedback", 16)
+    chinese = {r["regime"] for r in evaluate(case, case.received_at, TZ, sla_rules.load())}
+    assert chinese == {"same_day", "cbirc"}  # the default policy: a Chinese bank
+    us_uk = sla_rules.load(sla_rules.POLICIES / "sla-cfpb-fca.toml")
+    assert {r["regime"] for r in evaluate(case, case.received_at, TZ, us_uk)} == {"cfpb", "cfpb_final", "fca",
+                                                                                  "fca_summary"}
+
+
+def test_an_unknown_regime_in_the_policy_is_a_clear_error(tmp_path: Path) -> None:
+    policy = tmp_path / "sla.toml"
+    policy.write_text('regimes = ["cbirc", "ombudsman"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="ombudsman"):
+        sla_rules.load(policy)

@@ -10,8 +10,8 @@ from typing import Any
 
 from domain.periods import Period
 from domain.policy import DEFAULT, Policy
-from plaintrail import hot, sla_rules
-from plaintrail.output import print_json, print_table, spreadsheet_safe, write_csv
+from plaintrail import hot, sla_rules, workbook
+from plaintrail.output import print_json, print_table, write_csv
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log, open_read_models
 from projections import queries, scores
@@ -24,13 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Each person fined for effective complaints validated in the period (head, supervising VP, "
         "president as held when the complaint was received), with every entry's rule, policy version and the "
         "action ids behind it. --policy FILE recomputes under another policy (what-if) without touching anything.")
-    parser.add_argument("--period", required=True, help="2024Q1 (quarter), 2024-03 (month) or 2024 (year)")
+    parser.add_argument("--period", required=True, help="2024Q1 (quarter), 2024-03 (month), 2024H1 (half-year) or "
+                        "2024 (year: the sum of its quarters, each shown beside the total)")
     parser.add_argument("--policy", type=Path, help="what-if: score under this policy file instead")
     parser.add_argument("--diff", action="store_true", help="with --policy: per person, in force vs what-if")
     parser.add_argument("--units", action="store_true", help="outlet points instead of people")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--csv", metavar="FILE", help="write one line per entry to a CSV file ('-' for stdout)")
-    parser.add_argument("--xlsx", metavar="FILE", help="write people, entries and corrections to an Excel file")
+    parser.add_argument("--xlsx", metavar="FILE", help="write the HR workbook: people, entries with their evidence, "
+                        "units and corrections, numbers as numbers")
     parser.set_defaults(func=run)
 
 
@@ -62,44 +64,34 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     period = Period.parse(args.period)
     recorded, corrections = compute(settings, period, Policy.load(DEFAULT), args.units)
     rows = recorded
+    policy = Policy.load(args.policy) if args.policy else Policy.load(DEFAULT)
     if args.policy:
-        rows, corrections = compute(settings, period, Policy.load(args.policy), args.units)
+        rows, corrections = compute(settings, period, policy, args.units)
         if args.diff:
             rows = scores.diff(recorded, rows)
     key = "unit" if args.units else "person"
+    inside = scores.quarters(period) if period.months_count > 3 and not args.diff else []
+    if inside:
+        rows = scores.with_quarters(rows, {str(q): compute(settings, q, policy, args.units)[0] for q in inside}, key)
     if args.csv:
         write_csv(rows if args.diff else flat(rows, key), args.csv)
     if args.xlsx:
-        write_xlsx(Path(args.xlsx), rows, flat(rows, key) if not args.diff else [], corrections)
+        units = None if args.units or args.diff else compute(settings, period, policy, True)[0]
+        workbook.write(Path(args.xlsx), rows, units, corrections, key)
     if args.json:
         print_json(rows)
     elif args.csv != "-":
         columns = (["person", "name", "fines_cny", "fines_cny_whatif", "fines_change_cny", "points", "points_whatif"]
                    if args.diff else [key, "name", "points"] if args.units else
                    ["person", "name", "fines_cny", "points", "complaints"])
-        table = [dict(r, complaints=len({e["complaint_id"] for e in r.get("entries", [])})) for r in rows]
-        print(f"scores {period}" + (f" under {args.policy}" if args.policy else ""))
+        table = [dict(r, complaints=len({e["complaint_id"] for e in r.get("entries", [])}),
+                      **{f"{q}": (f"{v['fines_cny']} / {v['points']}" if key == "person" else v["points"])
+                         for q, v in r.get("quarters", {}).items()}) for r in rows]
+        columns += [str(q) for q in inside]
+        print(f"scores {period}" + (f" under {args.policy}" if args.policy else "")
+              + (" (each quarter: fines / points)" if inside and key == "person" else ""))
         print_table(table, columns)
         if corrections:
             print(f"\ncorrections in {period}:")
             print_table(corrections, ["complaint_id", "annulment", "annulled_action", "annulled", "reason"])
     return 0
-
-
-def write_xlsx(path: Path, rows: list[dict[str, Any]], lines: list[dict[str, Any]],
-               corrections: list[dict[str, Any]]) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheets = [("scores", [{k: v for k, v in r.items() if k not in ("entries", "corrections")} for r in rows]),
-              ("entries", lines), ("corrections", [{k: v for k, v in c.items() if k != "people"}
-                                                   | {"people": " ".join(c.get("people", []))} for c in corrections])]
-    book.remove(book.active)
-    for title, data in sheets:
-        sheet = book.create_sheet(title)
-        if data:
-            sheet.append(list(data[0]))
-            for row in data:
-                sheet.append([spreadsheet_safe(v) for v in row.values()])
-    book.save(path)
-

@@ -1,0 +1,112 @@
+"""One label table (en, zh) for every column, action, channel, regime and role a person reads.
+
+Machine outputs (JSON, CSV) keep the ids and snake_case keys; documents, PDFs and the dashboard show these.
+A key without a label is shown as it is, so a new column is never hidden, only unlabelled.
+"""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    # the three core indicators and their companions
+    "work_orders": ("Work orders", "工单量"), "complaints": ("Complaints", "投诉量"),
+    "regulator_transferred": ("Regulator-transferred", "监管转办件"), "effective": ("Effective complaints", "有效投诉"),
+    "work_orders_per_10k": ("Work orders per 10k customers", "工单量（每万客户）"),
+    "complaints_per_10k": ("Complaints per 10k customers", "投诉量（每万客户）"),
+    "regulator_transferred_per_10k": ("Regulator-transferred per 10k", "监管转办件（每万客户）"),
+    "effective_per_10k": ("Effective per 10k customers", "有效投诉（每万客户）"),
+    "complaints_change_pct": ("Complaints change %", "投诉量环比%"),
+    "regulator_transferred_change_pct": ("Regulator-transferred change %", "监管转办件环比%"),
+    "work_orders_change_pct": ("Work orders change %", "工单量环比%"),
+    "effective_change_pct": ("Effective change %", "有效投诉环比%"),
+    "per_10k": ("per 10k", "每万客户"), "rank_of": ("rank", "排名"),
+    "customers": ("Customers", "客户数"),
+    # boards
+    "rank": ("Rank", "名次"), "tied_rank": ("Rank", "名次"), "tied_with": ("Tied units", "并列数"),
+    "bank_tied_rank": ("Bank-wide rank", "全行名次"), "list": ("List", "榜单"), "unit": ("Unit id", "机构号"),
+    "name": ("Name", "名称"), "unit_name": ("Unit", "机构"),
+    "red": ("Red list", "红榜"), "black": ("Black list", "黑榜"),
+    "previous_tied_rank": ("Rank last period", "上期名次"),
+    # people and scores
+    "received_on": ("Received on", "受理日期"), "annulment": ("Correction (action id)", "更正动作编号"),
+    "annulled_action": ("Corrected action", "被更正动作"), "reason": ("Reason", "原因"), "people": ("People", "人员"),
+    "at": ("At", "时间"), "note": ("Note", "备注"), "quarters": ("Quarters", "各季度"),
+    "person": ("Person id", "工号"), "person_name": ("Person", "姓名"), "role": ("Role", "岗位"),
+    "roles": ("Roles", "岗位"), "fines_cny": ("Fines (yuan)", "罚款（元）"), "points": ("Points", "考核分"),
+    "entries": ("Entries", "记录数"), "rule": ("Rule", "规则"), "policy_version": ("Policy version", "政策版本"),
+    "complaint_id": ("Complaint", "投诉编号"), "amount": ("Amount (yuan)", "金额（元）"),
+    "events": ("Evidence (action ids)", "依据（动作编号）"), "evidence": ("Evidence", "依据"),
+    "tier": ("Tier", "档次"), "decided_by": ("Decided by", "认定机构"), "outlet": ("Outlet", "网点"),
+    "sub_branch": ("Sub-branch", "支行"), "branch": ("Branch", "分行"), "hq": ("Head office", "总行"),
+    "subject": ("Subject", "对象"), "period": ("Period", "期间"), "total": ("Total", "合计"),
+    "q_total": ("Year total", "全年合计"),
+    "fines_cny_whatif": ("Fines what-if (yuan)", "假设罚款（元）"), "fines_change_cny": ("Fines change (yuan)",
+                                                                                    "罚款变化（元）"),
+    "points_whatif": ("Points what-if", "假设考核分"), "points_change": ("Points change", "考核分变化"),
+    # roles
+    "president": ("President", "行长"), "supervising_vp": ("Supervising VP", "分管行长"),
+    "head": ("Outlet head", "网点负责人"), "handler": ("Complaint handler", "投诉处理人"),
+    # actions
+    "received": ("Received", "受理"), "assigned": ("Assigned", "交办"), "contacted": ("Contacted", "联系客户"),
+    "handled": ("Handled", "处理"), "feedback": ("Answered", "反馈"), "withdrawn": ("Withdrawn", "撤诉"),
+    "closed": ("Closed", "办结"), "callback": ("Called back", "回访"), "escalated": ("Escalated", "升级"),
+    "mediation_requested": ("Mediation requested", "申请调解"),
+    "mediation_concluded": ("Mediation concluded", "调解结束"),
+    "validated": ("Validated", "认定"), "compensated": ("Compensated", "赔偿"),
+    "public_opinion": ("Public opinion", "舆情"),
+    "reopened": ("Reopened", "重新打开"), "annulled": ("Annulled (correction)", "撤销（更正）"),
+    "extended": ("Deadline extended", "延期"), "appraisal_started": ("Appraisal started", "外部鉴定开始"),
+    "appraisal_ended": ("Appraisal ended", "外部鉴定结束"),
+    # channels and routes
+    "hotline": ("Hotline", "热线"), "app": ("Mobile app", "手机银行"), "web": ("Website", "网站"),
+    "email": ("Email", "电子邮件"), "letter": ("Letter", "信函"), "direct": ("Direct", "直接受理"),
+    "pboc": ("PBOC", "人民银行"), "nfra": ("NFRA (CBIRC)", "金融监管总局（银保监）"), "channel": ("Channel", "渠道"),
+    "category": ("Category", "类别"), "count": ("Count", "件数"), "share_pct": ("Share %", "占比%"),
+    # SLA regimes and verdicts
+    "regime": ("SLA regime", "时效规则"), "same_day": ("Same day (five steps)", "当天五步（当天受理至反馈）"),
+    "cbirc": ("CBIRC: 15 days (to 60)", "银保监：15日（可延至60日）"), "cfpb": ("CFPB: 15 days", "CFPB：15日"),
+    "cfpb_final": ("CFPB: final 60 days", "CFPB：最终答复60日"), "fca": ("FCA: 8 weeks", "FCA：8周"),
+    "fca_summary": ("FCA: summary in 3 business days", "FCA：3个工作日内简要答复"),
+    "fca_payments": ("FCA: payments 15 business days", "FCA：支付类15个工作日"),
+    "on_time": ("On time", "按时"), "breached": ("Breached", "超时"), "at_risk": ("At risk", "临期"),
+    "open": ("Open", "未到期"), "paused": ("Paused", "暂停计时"), "ended": ("Ended", "已终止"),
+    "not_applicable": ("Not applicable", "不适用"), "on_time_pct": ("On time %", "按时率%"),
+    "verdict": ("Verdict", "结论"), "deadline": ("Deadline", "时限"), "met_at": ("Met at", "完成时间"),
+    "state": ("State", "状态"),
+    # service quality
+    "callbacks": ("Callbacks", "回访数"), "callback_coverage_pct": ("Callback coverage %", "回访率%"),
+    "satisfied": ("Satisfied", "满意数"), "satisfaction_pct": ("Satisfaction %", "满意率%"),
+    "mediations": ("Mediations", "调解数"), "mediation_successes": ("Mediated successfully", "调解成功数"),
+    "mediation_success_pct": ("Mediation success %", "调解成功率%"),
+    "mediation_amount_cny": ("Mediation amount (yuan)", "调解金额（元）"), "repeats": ("Repeat complaints", "重复投诉"),
+    "repeat_pct": ("Repeat %", "重复投诉率%"), "handovers": ("Hand-overs", "转办次数"),
+    # hot issues
+    "issue_id": ("Issue", "问题编号"), "executive": ("Executive in charge", "包案高管"),
+    "opened_at": ("Opened", "立项日期"), "closed_at": ("Closed", "销号日期"), "items": ("Ledger items", "台账事项"),
+    "items_closed": ("Items closed", "已整改"), "items_open": ("Items open", "未整改"),
+    "items_overdue": ("Items overdue", "逾期未整改"), "in_month": ("In the period", "本期进展"),
+    "progressed": ("progressed", "有进展"), "carried": ("carried over, overdue", "延续（逾期）"),
+    "opened": ("opened", "新立项"), "issue_closed": ("closed", "已销号"), "yes": ("yes", "是"), "no": ("no", "否"),
+    "none": ("none", "无"), "kind": ("Kind", "类型"),
+    # headline
+    "indicator": ("Indicator", "指标"), "this_period": ("This period", "本期"), "previous": ("Previous period", "上期"),
+    "mom_pct": ("Change on previous %", "环比%"), "year_ago": ("Same period last year", "去年同期"),
+    "yoy_pct": ("Change on last year %", "同比%"),
+}
+
+
+def label(key: str, lang: str) -> str:
+    """The person's word for `key` in `lang` ('zh' or 'en'); the key itself when the table has none."""
+    found = LABELS.get(key)
+    if found is None:
+        return key
+    return found[1] if lang == "zh" else found[0]
+
+
+def both(key: str) -> str:
+    """English and Chinese together, for the dashboard's bilingual pages."""
+    found = LABELS.get(key)
+    return f"{found[0]} {found[1]}" if found else key
+
+
+def headers(columns: list[str], lang: str) -> list[str]:
+    return [label(c, lang) for c in columns]
