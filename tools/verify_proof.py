@@ -135,7 +135,7 @@ def check(proof: dict[str, Any], pinned: bytes | None) -> list[str]:
         if not signature_holds(old, pinned or public_key(old.get("public_key", checkpoint["public_key"]))):
             failures.append(f"the signature of the old checkpoint of size {old['size']} does not hold")
         if not consistency_holds(int(old["size"]), size, bytes.fromhex(old["root"]), root,
-                                 [bytes.fromhex(p) for p in proof["consistency"]]):
+                                 [bytes.fromhex(p) for p in proof["proof"]]):
             failures.append(f"the checkpoint of size {size} does not extend the old one of size {old['size']}")
     elif "events" not in proof:
         failures.append("neither events nor an old checkpoint: nothing to check")

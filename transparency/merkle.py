@@ -10,7 +10,7 @@ appending needs only the frontier (the perfect subtrees of the current size, one
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from uuid import UUID
 
 Node = Callable[[int, int], bytes]  # (level, index) -> the hash of that perfect subtree
@@ -99,6 +99,11 @@ def _subproof(m: int, start: int, n: int, whole: bool, node: Node) -> list[bytes
     if m <= k:
         return [*_subproof(m, start, k, whole, node), subtree(start + k, start + n, node)]
     return [*_subproof(m - k, start + k, n - k, False, node), subtree(start, start + k, node)]
+
+
+def lookup(nodes: Mapping[tuple[int, int], bytes]) -> Node:
+    """A `Node` reading from fetched nodes."""
+    return lambda level, index: nodes[(level, index)]
 
 
 def nodes_needed(prove: Callable[[Node], object]) -> set[tuple[int, int]]:

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from plaintrail import integrity
 from plaintrail.formats import formats, import_external
 from plaintrail.importer import BATCH_SIZE, import_file
 from plaintrail.output import print_json
@@ -46,8 +45,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         report = import_external(log, path, fmt, settings.home, progress=progress, batch_size=args.batch_size)
     if not settings.kafka_bootstrap:  # embedded mode: the read models follow at once
         catch_up(settings, progress=sys.stderr.isatty(), log=log)
-    if report.accepted:
-        integrity.seal(settings)  # link the new events into the hash chain and seal its head
     if args.json:
         print_json(report.as_json())
     else:
