@@ -49,12 +49,17 @@ def open_log(settings: Settings) -> SignedLog:
 def open_transparency(settings: Settings, log: ComplaintLog | None = None) -> TransparencyLog:
     """The Merkle tree over the log (HOME/integrity.sqlite, or merkle_* tables in the PostgreSQL database) and
     its signing key (HOME/keys/checkpoint.key, or PLAINTRAIL_CHECKPOINT_KEY_FILE)."""
-    log = log or open_log(settings)
-    where = locations(settings, log.recorder.events_table_name)  # type: ignore[attr-defined]
+    table = log.recorder.events_table_name if log else events_table(settings)  # type: ignore[attr-defined]
+    where = locations(settings, table)
     store = TreeStore.postgres(settings.database_url) if settings.database_url else \
         TreeStore.sqlite(settings.home / "integrity.sqlite")
     return TransparencyLog(store, EventTable(where.events, where.table),
                            SigningKey.at(settings.home / "keys" / "checkpoint.key"))
+
+
+def events_table(settings: Settings) -> str:
+    """The library's events table, named without opening the application (which would create or index it)."""
+    return f"{ComplaintLog.name}_events" if settings.database_url else "stored_events"
 
 
 def settle(settings: Settings, log: ComplaintLog | None = None) -> Checkpoint | None:

@@ -72,10 +72,12 @@ def audit(log: TransparencyLog, gaps_allowed: bool, extra: list[Checkpoint] | No
         leaf = next(leaves, None)
 
     latest = checkpoints[-1] if checkpoints else None
-    if checked and tree_missing:
-        problems.first("tree missing", note="no Merkle tree over the log (integrity.sqlite or merkle_* tables gone)")
     if key is None:
         problems.first("signing key missing", note=f"{log.key.path} is gone: checkpoints can no longer be signed")
+    if checked and tree_missing:
+        problems.first("tree missing", note="no Merkle tree over the log: " + (
+            "integrity.sqlite or the merkle_* tables are gone" if key or checkpoints else
+            "a store from before the tree gets it from `plaintrail checkpoint` once the old chain verifies"))
     if checked and latest is None and not tree_missing:
         problems.add("no checkpoint", None, note="no signed checkpoint of the tree")
     if beyond and not tree_missing:
