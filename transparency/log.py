@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +27,7 @@ class TransparencyLog:
     store: TreeStore
     events: EventTable
     key: SigningKey
+    _threads: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one connection, many threads
 
     def settle(self, first_build_check: Callable[[], None] | None = None) -> Checkpoint | None:
         """Extend the tree over every event not in it yet and sign a checkpoint of it (none while empty).
@@ -33,7 +35,7 @@ class TransparencyLog:
         A first build over an existing log runs `first_build_check` first (the old hash chain). A tree
         that is gone while its key or checkpoints remain, or a key that is gone, is refused, not rebuilt:
         that would sign whatever the database now holds."""
-        with self.store.lock():
+        with self._threads, self.store.lock():
             size, last = self.store.head()
             if size == 0:
                 if self.key.exists() or self.store.latest() is not None:
@@ -110,6 +112,15 @@ class TransparencyLog:
         return {"old": old.as_json(), "checkpoint": checkpoint.as_json(),
                 "proof": [h.hex() for h in prove(merkle.lookup(nodes))],
                 "consistent": ours.hex() == old.root and old.holds(checkpoint.public_key)}
+
+
+def included(proof: dict[str, Any]) -> list[bool]:
+    """Whether each event of a `prove` document hashes to its leaf and its path leads to the signed root."""
+    size, head = proof["checkpoint"]["size"], bytes.fromhex(proof["checkpoint"]["root"])
+    return [merkle.leaf_hash(merkle.event_leaf(e["notification_id"], e["originator_id"], e["originator_version"],
+                                               e["topic"], base64.b64decode(e["state"]))).hex() == e["leaf_hash"]
+            and merkle.inclusion_holds(bytes.fromhex(e["leaf_hash"]), e["index"], size,
+                                       [bytes.fromhex(p) for p in e["proof"]], head) for e in proof["events"]]
 
 
 def stored(row: Row) -> dict[str, Any]:
