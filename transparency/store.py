@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from projections.store import SqlStore
 from transparency.signing import Checkpoint
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS merkle_leaves (leaf_index BIGINT PRIMARY KEY,
+SCHEMA = (  # SQLite: the leaf index is the rowid (no second index)
+    """CREATE TABLE IF NOT EXISTS merkle_leaves (leaf_index INTEGER PRIMARY KEY,
         notification_id BIGINT NOT NULL UNIQUE, hash BLOB NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS merkle_nodes (level INTEGER NOT NULL, node_index BIGINT NOT NULL,
         hash BLOB NOT NULL, PRIMARY KEY (level, node_index)) WITHOUT ROWID""",
@@ -32,7 +32,8 @@ class TreeStore(SqlStore):
     def create(self) -> None:
         for statement in SCHEMA:
             if self.dialect == "postgres":
-                statement = statement.replace("BLOB", "BYTEA").replace("WITHOUT ROWID", "")
+                statement = statement.replace("BLOB", "BYTEA").replace("WITHOUT ROWID", "") \
+                    .replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY")
             self.connection.execute(statement)
 
     @contextmanager
