@@ -273,3 +273,14 @@ def test_an_existing_store_gets_its_tree_once_the_old_chain_verifies(tmp_path: P
     report = audit_record(settings)
     assert report["ok"] and report["tree_size"] == report["events_checked"] > 40
     assert isinstance(open_log(settings), ComplaintLog) and settle(settings) is not None
+
+
+def test_a_row_gone_before_the_tree_covered_it_is_a_gap_on_sqlite(tmp_path: Path) -> None:
+    """SQLite's rowids never skip, so a tree whose leaves skip an id says a row went missing before it was signed."""
+    settings = recorded(Settings(home=tmp_path))
+    for path in [*tmp_path.glob("integrity.sqlite*"), tmp_path / "keys" / "checkpoint.key"]:
+        path.unlink()
+    delete(Raw(settings))
+    assert cli(settings, "checkpoint") == 0
+    found = [(p["kind"], p["notification_id"]) for p in audit_record(settings)["problems"]]
+    assert found == [("gap", 8)], found
