@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Event-sourced complaint audit and performance scoring for banks.",
         epilog="Settings: --home or PLAINTRAIL_HOME (default ./var) holds the SQLite stores; "
         "PLAINTRAIL_DATABASE_URL=postgresql://... selects PostgreSQL; PLAINTRAIL_KAFKA_BOOTSTRAP turns on "
-        "Kafka mode; PLAINTRAIL_TIMEZONE is the bank's time zone (default Asia/Shanghai).",
+        "Kafka mode; PLAINTRAIL_TIMEZONE is the bank's time zone (default Asia/Shanghai); "
+        "PLAINTRAIL_CHECKPOINT_KEY_FILE is the key that signs checkpoints (default HOME/keys/checkpoint.key).",
     )
     parser.add_argument("--home", help="data directory (default: $PLAINTRAIL_HOME or ./var)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -19,6 +19,7 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     kafka_api_version: str = "0.9"
     kafka_topic_prefix: str = ""  # several banks or environments on one cluster: "bankA." -> "bankA.complaint-events"
+    checkpoint_key_file: Path | None = None  # the Ed25519 key that signs checkpoints; default HOME/keys/checkpoint.key
 
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
@@ -29,7 +30,14 @@ class Settings:
             timezone=os.environ.get("PLAINTRAIL_TIMEZONE") or DEFAULT_TIMEZONE,
             kafka_api_version=os.environ.get("PLAINTRAIL_KAFKA_API_VERSION") or "0.9",
             kafka_topic_prefix=os.environ.get("PLAINTRAIL_KAFKA_TOPIC_PREFIX") or "",
+            checkpoint_key_file=Path(os.environ["PLAINTRAIL_CHECKPOINT_KEY_FILE"])
+            if os.environ.get("PLAINTRAIL_CHECKPOINT_KEY_FILE") else None,
         )
+
+    @property
+    def checkpoint_key(self) -> Path:
+        """Apart from the data: a path of its own, or HOME/keys/ (not in any database)."""
+        return self.checkpoint_key_file or self.home / "keys" / "checkpoint.key"
 
     @property
     def tz(self) -> ZoneInfo:

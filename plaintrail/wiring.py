@@ -54,7 +54,7 @@ def open_transparency(settings: Settings, log: ComplaintLog | None = None) -> Tr
     store = TreeStore.postgres(settings.database_url) if settings.database_url else \
         TreeStore.sqlite(settings.home / "integrity.sqlite")
     return TransparencyLog(store, EventTable(where.events, where.table),
-                           SigningKey.at(settings.home / "keys" / "checkpoint.key"))
+                           SigningKey(settings.checkpoint_key))
 
 
 def events_table(settings: Settings) -> str:

@@ -286,3 +286,12 @@ def test_a_row_gone_before_the_tree_covered_it_is_a_gap_on_sqlite(tmp_path: Path
     assert cli(settings, "checkpoint") == 0
     found = [(p["kind"], p["notification_id"]) for p in audit_record(settings)["problems"]]
     assert found == [("gap", 8)], found
+
+
+def test_the_signing_key_can_live_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "vault" / "plaintrail.key"
+    monkeypatch.setenv("PLAINTRAIL_CHECKPOINT_KEY_FILE", str(elsewhere))
+    settings = recorded(Settings.from_env(tmp_path / "home"))
+    assert elsewhere.is_file() and not (settings.home / "keys" / "checkpoint.key").exists()
+    assert oct(elsewhere.stat().st_mode & 0o777) == "0o600"
+    assert audit_record(settings)["ok"]

@@ -59,10 +59,6 @@ class SigningKey:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @classmethod
-    def at(cls, default: Path) -> SigningKey:
-        return cls(Path(os.environ.get("PLAINTRAIL_CHECKPOINT_KEY_FILE") or default))
-
     def exists(self) -> bool:
         return self.path.is_file()
 
