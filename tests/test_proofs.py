@@ -147,7 +147,7 @@ calls = []
 real = store.TreeStore.append
 def append(self, leaves, nodes):
     calls.append(1)
-    if len(calls) == 3:
+    if len(calls) == int(sys.argv[2]):
         os.kill(os.getpid(), signal.SIGKILL)  # between two batches' transactions
     real(self, leaves, nodes)
 store.TreeStore.append = append
@@ -155,15 +155,19 @@ settle(Settings.from_env(sys.argv[1]))
 """
 
 
-def test_a_kill_9_mid_extension_leaves_what_the_next_run_completes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [1, 3])  # before anything is stored (the key still pending), and after two batches
+def test_a_kill_9_mid_extension_leaves_what_the_next_run_completes(tmp_path: Path, batch: int) -> None:
     settings = recorded(Settings(home=tmp_path))
     for path in [*tmp_path.glob("integrity.sqlite*"), tmp_path / "keys" / "checkpoint.key"]:
         path.unlink()  # as a store from before the tree: the first build is long enough to be killed in
-    child = subprocess.run([sys.executable, "-c", KILLED, str(tmp_path)], env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                           capture_output=True, timeout=60)
+    child = subprocess.run([sys.executable, "-c", KILLED, str(tmp_path), str(batch)],
+                           env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, timeout=60)
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()
     report = audit_record(settings)
-    assert not report["ok"] and report["tree_size"] == 14  # two whole batches, nothing signed yet
+    assert not report["ok"] and report["tree_size"] == 7 * (batch - 1)  # whole batches only, nothing signed yet
+    keys = tmp_path / "keys"
+    assert (keys / "checkpoint.key.new").is_file() and not (keys / "checkpoint.key").exists()
     assert main(["--home", str(tmp_path), "checkpoint"]) == 0
+    assert (keys / "checkpoint.key").is_file() and not (keys / "checkpoint.key.new").exists()
     report = audit_record(settings)
     assert report["ok"] and report["tree_size"] == report["events_checked"] > 40

@@ -32,32 +32,36 @@ class TransparencyLog:
     def settle(self, first_build_check: Callable[[], None] | None = None) -> Checkpoint | None:
         """Extend the tree over every event not in it yet and sign a checkpoint of it (none while empty).
 
-        A first build over an existing log runs `first_build_check` first (the old hash chain). A tree
-        that is gone while its key or checkpoints remain, or a key that is gone, is refused, not rebuilt:
-        that would sign whatever the database now holds."""
+        A first build over an existing log runs `first_build_check` first (the old hash chain), and its key
+        becomes the key only with the first checkpoint. A tree that is gone while its key remains, or a key
+        that is gone while a tree or checkpoints remain, is refused, not rebuilt: that would sign whatever the
+        database now holds."""
         with self._threads, self.store.lock():
             size, last = self.store.head()
-            if size == 0:
-                if self.key.exists() or self.store.latest() is not None:
-                    if next(self.events.rows(after=0), None) is not None:
-                        raise TreeProblem("the Merkle tree is missing but its signing key or checkpoints remain: "
-                                          "restore integrity.sqlite (or the merkle_* tables) from a backup")
-                elif next(self.events.rows(after=0), None) is not None and first_build_check is not None:
-                    first_build_check()
-            if not self.key.exists():
-                if size:
+            first = not self.key.exists()
+            if first and not self.key.pending.is_file():
+                if size or self.store.latest() is not None:
                     raise TreeProblem(f"the signing key {self.key.path} is missing: restore it (a new key would "
                                       "not match the checkpoints auditors hold)")
-                self.key.create()
+                if first_build_check is not None and next(self.events.rows(after=0), None) is not None:
+                    first_build_check()
+            elif not first and size == 0 and next(self.events.rows(after=0), None) is not None:
+                raise TreeProblem("the Merkle tree is missing but its signing key remains: restore integrity.sqlite "
+                                  "(or the merkle_* tables) from a backup")
+            if first:
+                self.key.begin()
             size = self._extend(size, last)
             latest = self.store.latest()
-            if size == 0 or (latest is not None and latest.size == size):
-                return latest
-            frontier = self.store.nodes(merkle.frontier_nodes(size))
-            head = merkle.root([frontier[node] for node in merkle.frontier_nodes(size)])
-            checkpoint = self.key.sign(size, head.hex())
-            self.store.add_checkpoint(checkpoint)
-            return checkpoint
+            if size == 0:
+                return None
+            if latest is None or latest.size != size:
+                frontier = self.store.nodes(merkle.frontier_nodes(size))
+                head = merkle.root([frontier[node] for node in merkle.frontier_nodes(size)])
+                latest = self.key.sign(size, head.hex())
+                self.store.add_checkpoint(latest)
+            if first:
+                self.key.commit()
+            return latest
 
     def _extend(self, size: int, last: int) -> int:
         wanted = merkle.frontier_nodes(size)

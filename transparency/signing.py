@@ -62,18 +62,32 @@ class SigningKey:
     def exists(self) -> bool:
         return self.path.is_file()
 
-    def create(self) -> None:
+    @property
+    def pending(self) -> Path:
+        """The key of a first build under way: it becomes the key once the first checkpoint is written, so a
+        build killed before that is taken up again, not mistaken for a tree deleted under its key."""
+        return self.path.with_name(self.path.name + ".new")
+
+    def begin(self) -> None:
+        if self.pending.is_file():
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never over another key
+        descriptor = os.open(self.pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as out:
             out.write(pem)
+            out.flush()
+            os.fsync(out.fileno())
+
+    def commit(self) -> None:
+        os.replace(self.pending, self.path)  # atomic: the key is there whole, or still pending
 
     def _private(self) -> Ed25519PrivateKey:
-        key = serialization.load_pem_private_key(self.path.read_bytes(), password=None)
+        path = self.path if self.path.is_file() else self.pending
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{self.path} does not hold an Ed25519 key")
+            raise ValueError(f"{path} does not hold an Ed25519 key")
         return key
 
     def public_hex(self) -> str:
