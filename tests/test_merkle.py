@@ -98,3 +98,11 @@ def test_a_proof_reads_log_n_nodes() -> None:
     assert len(wanted) <= 2 * size.bit_length()
     wanted = merkle.nodes_needed(lambda node: merkle.consistency_path(654_321, size, node))
     assert len(wanted) <= 2 * size.bit_length()
+
+
+def test_an_event_leaf_is_the_documented_bytes() -> None:
+    """docs/transparency.md: id (8) | originator UUID (16) | version (8) | len(topic) (4) | topic | state."""
+    uuid = "89b91ca0c043518b9975a582c7727a0b"
+    expected = bytes.fromhex("000000000000001e" + uuid + "0000000000000001" + "00000005") + b"T.Rec" + b'{"a":1}'
+    for originator in (uuid, "89b91ca0-c043-518b-9975-a582c7727a0b", __import__("uuid").UUID(uuid)):
+        assert merkle.event_leaf(30, originator, 1, "T.Rec", b'{"a":1}') == expected

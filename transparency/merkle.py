@@ -27,9 +27,14 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 def event_leaf(notification_id: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
     """The leaf input of a stored event (docs/transparency.md): its position, originator and stored bytes."""
-    uuid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+    if isinstance(originator_id, UUID):
+        originator = originator_id.bytes
+    elif len(originator_id) == 32:  # SQLite stores the 32 hex digits: parsed without building a UUID
+        originator = bytes.fromhex(originator_id)
+    else:
+        originator = UUID(originator_id).bytes
     name = topic.encode()
-    return b"".join((notification_id.to_bytes(8, "big"), uuid.bytes, version.to_bytes(8, "big"),
+    return b"".join((notification_id.to_bytes(8, "big"), originator, version.to_bytes(8, "big"),
                      len(name).to_bytes(4, "big"), name, state))
 
 
