@@ -144,15 +144,15 @@ def test_every_kind_of_tampering_is_detected(settings: Settings, tamper: Callabl
     assert (kind, None if kind == "not covered" else where) in found, found
 
 
-def test_a_forged_annulment_at_rowid_zero_is_caught_and_not_folded(tmp_path: Path,
+def test_a_forged_annulment_at_rowid_zero_is_caught_and_not_folded(settings: Settings,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    settings = recorded(Settings(home=tmp_path))
+    recorded(settings)
     raw = Raw(settings)
-    validated = raw.run("SELECT {id}, originator_id, originator_version FROM {t} WHERE CAST(state AS TEXT) LIKE ?",
-                        '%"action_id":"A-0007"%')[0]
-    versions = raw.run("SELECT MAX(originator_version) FROM {t} WHERE originator_id = ?", validated[1])[0][0]
-    annulled = next(r for r in raw.run("SELECT topic, state FROM {t}") if r[0].endswith("Complaint.Annulled"))
-    state = json.loads(annulled[1])
+    rows = raw.run("SELECT {id}, originator_id, originator_version, topic, state FROM {t}")
+    validated = next(r for r in rows if b'"action_id":"A-0007"' in bytes(r[4]))
+    versions = max(r[2] for r in rows if r[1] == validated[1])
+    annulled = next(r[3:] for r in rows if r[3].endswith("Complaint.Annulled"))
+    state = json.loads(bytes(annulled[1]))
     state.update(complaint_id="C-2024-0001", action_id="A-FORGED", target_action_id="A-0007")
     capsys.readouterr()
     assert cli(settings, "scores", "--period", "2024", "--json") == 0
