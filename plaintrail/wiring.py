@@ -62,7 +62,7 @@ def events_table(settings: Settings) -> str:
     return f"{ComplaintLog.name}_events" if settings.database_url else "stored_events"
 
 
-def settle(settings: Settings, log: ComplaintLog | None = None) -> Checkpoint | None:
+def settle(settings: Settings, log: ComplaintLog | None = None, progress: bool = False) -> Checkpoint | None:
     """Extend the tree over every new event and sign a checkpoint; the first build over an existing store
     runs only once the old hash chain verifies."""
     tree = log.tree() if isinstance(log, SignedLog) else open_transparency(settings, log)
@@ -76,7 +76,7 @@ def settle(settings: Settings, log: ComplaintLog | None = None) -> Checkpoint | 
             raise TreeProblem(f"the old hash chain is broken ({broken['kind']} at event {broken['notification_id']})"
                               ": no Merkle tree is built over an altered log")
 
-    return tree.settle(old_chain_holds)
+    return tree.settle(old_chain_holds, progress)
 
 
 def open_read_models(settings: Settings) -> ReadModelStore:
@@ -138,7 +138,7 @@ def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | Non
 
 
 def audit_record(settings: Settings, seals_file: os.PathLike[str] | None = None,
-                 exported: list[Checkpoint] | None = None) -> dict[str, Any]:
+                 exported: list[Checkpoint] | None = None, progress: bool = False) -> dict[str, Any]:
     """`plaintrail verify`: every row against the Merkle tree and its signed checkpoints (and against exported
     checkpoints, and the old HMAC seals of an exported copy, when given)."""
     from pathlib import Path
@@ -147,7 +147,7 @@ def audit_record(settings: Settings, seals_file: os.PathLike[str] | None = None,
 
     tree = open_transparency(settings)
     try:
-        report = audit(tree, gaps_allowed=bool(settings.database_url), extra=exported)
+        report = audit(tree, gaps_allowed=bool(settings.database_url), extra=exported, progress=progress)
     finally:
         tree.store.close()
     if seals_file is not None:  # copies taken before the tree superseded the seals

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from tqdm import tqdm
+
 from transparency import merkle
 from transparency.events import Row
 from transparency.log import TransparencyLog, complaint_of
@@ -19,7 +21,8 @@ from transparency.signing import Checkpoint
 Leaf = tuple[int, int, bytes]
 
 
-def audit(log: TransparencyLog, gaps_allowed: bool, extra: list[Checkpoint] | None = None) -> dict[str, Any]:
+def audit(log: TransparencyLog, gaps_allowed: bool, extra: list[Checkpoint] | None = None,
+          progress: bool = False) -> dict[str, Any]:
     """The verify report; `gaps_allowed` on PostgreSQL, whose ids skip a value when a transaction rolls back."""
     store, problems = log.store, Problems()
     checkpoints = store.checkpoints()
@@ -45,7 +48,7 @@ def audit(log: TransparencyLog, gaps_allowed: bool, extra: list[Checkpoint] | No
             if found is not None and found.root != merkle.root(frontier).hex():
                 problems.add(where, nid, note=f"the signed root of size {size} is not the tree's")
 
-    for row in log.events.rows():
+    for row in tqdm(log.events.rows(), unit="event", disable=not progress, desc="verifying"):
         checked += 1
         nid = row[0]
         if nid <= 0 or nid == previous_row:

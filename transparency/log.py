@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from tqdm import tqdm
+
 from transparency import merkle
 from transparency.events import EventTable, Row
 from transparency.signing import Checkpoint, SigningKey
@@ -29,7 +31,7 @@ class TransparencyLog:
     key: SigningKey
     _threads: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one connection, many threads
 
-    def settle(self, first_build_check: Callable[[], None] | None = None) -> Checkpoint | None:
+    def settle(self, first_build_check: Callable[[], None] | None = None, progress: bool = False) -> Checkpoint | None:
         """Extend the tree over every event not in it yet and sign a checkpoint of it (none while empty).
 
         A first build over an existing log runs `first_build_check` first (the old hash chain), and its key
@@ -50,7 +52,7 @@ class TransparencyLog:
                                   "(or the merkle_* tables) from a backup")
             if first:
                 self.key.begin()
-            size = self._extend(size, last)
+            size = self._extend(size, last, progress)
             latest = self.store.latest()
             if size == 0:
                 return None
@@ -63,7 +65,7 @@ class TransparencyLog:
                 self.key.commit()
             return latest
 
-    def _extend(self, size: int, last: int) -> int:
+    def _extend(self, size: int, last: int, progress: bool = False) -> int:
         wanted = merkle.frontier_nodes(size)
         stored = self.store.nodes(wanted)
         if len(stored) != len(wanted):
@@ -71,7 +73,7 @@ class TransparencyLog:
         frontier = [stored[node] for node in wanted]
         leaves: list[tuple[int, int, bytes]] = []
         nodes: list[tuple[int, int, bytes]] = []
-        for row in self.events.rows(after=last):
+        for row in tqdm(self.events.rows(after=last), unit="event", disable=not progress, desc="extending the tree"):
             leaf = merkle.leaf_hash(merkle.event_leaf(*row))
             nodes.extend(merkle.append(frontier, size, leaf))
             leaves.append((size, row[0], leaf))

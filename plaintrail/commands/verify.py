@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
-    report = audit_record(settings, args.seals, [read_checkpoint(path) for path in args.checkpoint])
+    report = audit_record(settings, args.seals, [read_checkpoint(path) for path in args.checkpoint],
+                          progress=sys.stderr.isatty())
     if args.json:
         print_json(report)
     elif report["ok"]:
@@ -78,7 +80,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
-    checkpoint = settle(settings)
+    checkpoint = settle(settings, progress=sys.stderr.isatty())
     if checkpoint is None:
         raise TreeProblem("nothing recorded yet: no checkpoint to sign")
     doc = checkpoint.as_json()
