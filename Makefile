@@ -45,10 +45,11 @@ bench-all: bench
 	$(BIN)/python -m bench.kafka_scale_bench
 	$(BIN)/python -m bench.servicenow_bench
 	$(BIN)/python -m bench.dashboard_bench
+	$(BIN)/python -m bench.merkle_bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check domain projections consumers dashboard plaintrail tests bench
-	$(BIN)/mypy domain projections consumers plaintrail dashboard bench
+	$(BIN)/ruff check domain projections consumers dashboard plaintrail transparency tools tests bench
+	$(BIN)/mypy domain projections consumers plaintrail transparency tools dashboard bench
 
 clean:
 	rm -rf $(VENV) var

@@ -88,7 +88,8 @@ def bounds(parts: int) -> list[tuple[str, str | None]]:
 
 
 def stored_events(stores: Stores, low: str, high: str | None, last: int) -> Iterator[tuple[Any, ...]]:
-    """(notification id, originator id, version, topic, state) of one range, in primary-key order."""
+    """(notification id, originator id, version, topic, state) of one range, in primary-key order: only rows in
+    the notification sequence (ids 1 to `last`, what verify checks), never a row slipped in at id <= 0."""
     columns = "originator_id, originator_version, topic, state"
     if stores.postgres:
         import psycopg
@@ -97,7 +98,7 @@ def stored_events(stores: Stores, low: str, high: str | None, last: int) -> Iter
             cursor.itersize = 5_000
             upper = "AND originator_id < %s " if high else ""
             cursor.execute(f"SELECT notification_id, {columns} FROM {stores.table} WHERE originator_id >= %s "
-                           f"{upper}AND notification_id <= %s ORDER BY originator_id, originator_version",
+                           f"{upper}AND notification_id BETWEEN 1 AND %s ORDER BY originator_id, originator_version",
                            [UUID(low), *([UUID(high)] if high else []), last])
             yield from cursor
         return
@@ -108,7 +109,7 @@ def stored_events(stores: Stores, low: str, high: str | None, last: int) -> Iter
     try:
         yield from lite.execute(
             f"SELECT rowid, {columns} FROM {stores.table} WHERE originator_id >= ? AND originator_id < ? "
-            "AND rowid <= ? ORDER BY originator_id, originator_version", (low, high or "g", last))
+            "AND rowid BETWEEN 1 AND ? ORDER BY originator_id, originator_version", (low, high or "g", last))
     finally:
         lite.close()
 

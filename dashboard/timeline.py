@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from plaintrail.integrity import verify
+from domain.complaint import complaint_uuid
+from plaintrail.wiring import audit_record, open_transparency
 from projections.access import AccessDenied
 from projections.timeline import ComplaintNotFound
+from transparency.log import TreeProblem, included
 
 COLUMNS = ["at", "recorded_at", "action", "actor", "action_id", "correction", "late"]
 
@@ -55,20 +58,44 @@ def show(complaint_id: str, as_of: datetime | None) -> None:
         st.dataframe(events, hide_index=True)
     st.subheader("SLA verdicts")
     st.dataframe(pd.DataFrame(doc["sla"]), hide_index=True)
-    integrity()
+    integrity(complaint_id)
 
 
-def integrity() -> None:
-    """The whole record's tamper check (hash chain and seals), on demand: it reads every event."""
+def integrity(complaint_id: str) -> None:
+    """The latest signed checkpoint, this complaint's inclusion in it (checked here, and downloadable for
+    tools/verify_proof.py), and the whole record's check on demand (it reads every event)."""
     st.subheader("Integrity of the record")
+    tree = open_transparency(data.settings())
+    try:
+        proof = {"complaint_id": complaint_id, **tree.prove(complaint_uuid(complaint_id))}
+    except TreeProblem as problem:
+        st.error(str(problem))
+        proof = None
+    finally:
+        tree.store.close()
+    if proof is not None:
+        checkpoint, held = proof["checkpoint"], included(proof)
+        st.caption(f"Latest checkpoint: {checkpoint['size']:,} events, root {checkpoint['root'][:16]}…, signed "
+                   f"{checkpoint['timestamp']} (Ed25519 public key {checkpoint['public_key'][:16]}…)")
+        if held and all(held) and not proof["not_yet_covered"]:
+            st.success(f"Included: all {len(held)} events of {complaint_id} are in the signed tree; their proofs hold.")
+        else:
+            st.error(f"NOT included: {held.count(False)} events' proofs fail, "
+                     f"{len(proof['not_yet_covered'])} are in no checkpoint.")
+        st.download_button("Inclusion proof (JSON, for tools/verify_proof.py)", json.dumps(proof, indent=2),
+                           file_name=f"{complaint_id}.proof.json", mime="application/json", key="proof")
     if not st.button("Verify the record now", key="verify"):
-        st.caption("Recomputes the hash chain over every recorded event and checks the seals (plaintrail verify).")
+        st.caption("Recomputes every event's leaf and checks the Merkle tree and its signed checkpoints "
+                   "(plaintrail verify).")
         return
-    report = verify(data.settings())
+    report = audit_record(data.settings())
     data.record_access("record.verify", "all", {"ok": report["ok"]})
     if report["ok"]:
-        st.success(f"Intact: {report['events_checked']:,} events and {report['seals_checked']} seals checked.")
+        st.success(f"Intact: {report['events_checked']:,} events in the Merkle tree, "
+                   f"{report['checkpoints_checked']} signed checkpoints checked.")
     else:
         broken = report["first_broken"]
-        st.error(f"ALTERED: {broken['kind']} at event {broken['notification_id']}"
-                 f" (complaint {broken.get('complaint_id')}, {broken.get('event_type')}).")
+        st.error(f"ALTERED: {broken['kind']}" + (f" at event {broken['notification_id']}"
+                                                 if broken["notification_id"] is not None else "")
+                 + (f" (complaint {broken.get('complaint_id')}, {broken.get('event_type')})"
+                    if broken.get("event_type") else f": {broken.get('note', '')}"))

@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         "  PLAINTRAIL_KAFKA_BOOTSTRAP turns on Kafka mode\n"
         "  PLAINTRAIL_TIMEZONE is the bank's time zone (default Asia/Shanghai)\n"
         "  an action's `at` must lie from PLAINTRAIL_EARLIEST_AT (default 2000-01-01T00:00:00Z)\n"
-        "    to PLAINTRAIL_LATEST_AHEAD days after now (default 1)\n\n" + exits.EPILOG,
+        "    to PLAINTRAIL_LATEST_AHEAD days after now (default 1)\n"
+        "  PLAINTRAIL_CHECKPOINT_KEY_FILE is the key that signs checkpoints (default HOME/keys/checkpoint.key)\n\n"
+        + exits.EPILOG,
     )
     parser.add_argument("--home", help="data directory (default: $PLAINTRAIL_HOME or ./var)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

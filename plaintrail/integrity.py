@@ -1,4 +1,6 @@
-"""Linking, sealing and verifying the record (see `domain.integrity`).
+"""Linking, sealing and verifying the record (see `domain.integrity`): superseded by the Merkle tree and its
+signed checkpoints (`transparency/`). Kept to check seals exported before the upgrade (`verify --seals`) and
+the old chain before the first tree is built over an existing store.
 
 Links and seals live in their own tables (HOME/integrity.sqlite, or the PostgreSQL database), apart
 from the events; the seal key lives in HOME/keys/seal.key (or PLAINTRAIL_SEAL_KEY_FILE), never in a

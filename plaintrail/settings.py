@@ -25,6 +25,7 @@ class Settings:
     kafka_topic_prefix: str = ""  # several banks or environments on one cluster: "bankA." -> "bankA.complaint-events"
     earliest_at: str = ""  # PLAINTRAIL_EARLIEST_AT: the earliest `at` accepted (default 2000-01-01T00:00:00Z)
     latest_ahead: str = ""  # PLAINTRAIL_LATEST_AHEAD: days after now the latest `at` may lie (default 1)
+    checkpoint_key_file: Path | None = None  # the Ed25519 key that signs checkpoints; default HOME/keys/checkpoint.key
 
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
@@ -37,6 +38,8 @@ class Settings:
             kafka_topic_prefix=os.environ.get("PLAINTRAIL_KAFKA_TOPIC_PREFIX") or "",
             earliest_at=os.environ.get("PLAINTRAIL_EARLIEST_AT") or "",
             latest_ahead=os.environ.get("PLAINTRAIL_LATEST_AHEAD") or "",
+            checkpoint_key_file=Path(os.environ["PLAINTRAIL_CHECKPOINT_KEY_FILE"])
+            if os.environ.get("PLAINTRAIL_CHECKPOINT_KEY_FILE") else None,
         )
 
     def at_window(self) -> Callable[[], Window]:
@@ -58,6 +61,11 @@ class Settings:
                 raise ValueError(f"PLAINTRAIL_LATEST_AHEAD must be a number of days, not {self.latest_ahead!r}"
                                  ) from None
         return lambda: Window.plausible(datetime.now(UTC), earliest, ahead)
+
+    @property
+    def checkpoint_key(self) -> Path:
+        """Apart from the data: a path of its own, or HOME/keys/ (not in any database)."""
+        return self.checkpoint_key_file or self.home / "keys" / "checkpoint.key"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from consumers import replay
 from consumers.local import SOURCE, follow
@@ -11,13 +12,73 @@ from plaintrail.settings import Settings
 from projections import problems
 from projections.runner import PROJECTION, Projector, RebuildUnderWay
 from projections.store import ReadModelStore
+from transparency.events import EventTable
+from transparency.log import TransparencyLog, TreeProblem
+from transparency.signing import Checkpoint, SigningKey
+from transparency.store import TreeStore
 
 
-def open_log(settings: Settings) -> ComplaintLog:
+class SignedLog(ComplaintLog):
+    """The event store application whose every save ends by extending the Merkle tree and signing a
+    checkpoint: whatever records events (import, org load, hot, forget, intake, the dashboard...) leaves
+    nothing unsigned, and a command added later is covered without knowing it."""
+
+    name = "plaintrail"  # the library would name it after the class (and its tables after the name)
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self._tree: TransparencyLog | None = None
+
+    def tree(self) -> TransparencyLog:
+        if self._tree is None:
+            self._tree = open_transparency(self.settings, self)
+        return self._tree
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        settle(self.settings, self)
+
+
+def open_log(settings: Settings) -> SignedLog:
     """The event store application, on SQLite under `home` or on PostgreSQL when configured."""
     from plaintrail.vault import open_vault
 
-    return ComplaintLog(env=settings.event_store_env(), vault=open_vault(settings), window=settings.at_window())
+    return SignedLog(settings, env=settings.event_store_env(), vault=open_vault(settings),
+                     window=settings.at_window())
+
+
+def open_transparency(settings: Settings, log: ComplaintLog | None = None) -> TransparencyLog:
+    """The Merkle tree over the log (HOME/integrity.sqlite, or merkle_* tables in the PostgreSQL database) and
+    its signing key (HOME/keys/checkpoint.key, or PLAINTRAIL_CHECKPOINT_KEY_FILE)."""
+    table = log.recorder.events_table_name if log else events_table(settings)  # type: ignore[attr-defined]
+    where = locations(settings, table)
+    store = TreeStore.postgres(settings.database_url) if settings.database_url else \
+        TreeStore.sqlite(settings.home / "integrity.sqlite")
+    return TransparencyLog(store, EventTable(where.events, where.table),
+                           SigningKey(settings.checkpoint_key))
+
+
+def events_table(settings: Settings) -> str:
+    """The library's events table, named without opening the application (which would create or index it)."""
+    return f"{ComplaintLog.name}_events" if settings.database_url else "stored_events"
+
+
+def settle(settings: Settings, log: ComplaintLog | None = None, progress: bool = False) -> Checkpoint | None:
+    """Extend the tree over every new event and sign a checkpoint; the first build over an existing store
+    runs only once the old hash chain verifies."""
+    tree = log.tree() if isinstance(log, SignedLog) else open_transparency(settings, log)
+
+    def old_chain_holds() -> None:
+        from plaintrail import integrity
+
+        report = integrity.verify(settings)
+        if not report["ok"]:
+            broken = report["first_broken"]
+            raise TreeProblem(f"the old hash chain is broken ({broken['kind']} at event {broken['notification_id']})"
+                              ": no Merkle tree is built over an altered log")
+
+    return tree.settle(old_chain_holds, progress)
 
 
 def open_read_models(settings: Settings) -> ReadModelStore:
@@ -92,3 +153,27 @@ def fold_problems(settings: Settings, store: ReadModelStore | None = None) -> in
 def fold_problems_note(count: int) -> str:
     return (f"{count} event{'s' if count != 1 else ''} could not be folded into the read models "
             "(left out of every count); `plaintrail verify` lists them")
+
+
+def audit_record(settings: Settings, seals_file: os.PathLike[str] | None = None,
+                 exported: list[Checkpoint] | None = None, progress: bool = False) -> dict[str, Any]:
+    """`plaintrail verify`: every row against the Merkle tree and its signed checkpoints (and against exported
+    checkpoints, and the old HMAC seals of an exported copy, when given)."""
+    from pathlib import Path
+
+    from transparency.audit import audit
+
+    tree = open_transparency(settings)
+    try:
+        report = audit(tree, gaps_allowed=bool(settings.database_url), extra=exported, progress=progress)
+    finally:
+        tree.store.close()
+    if seals_file is not None:  # copies taken before the tree superseded the seals
+        from plaintrail import integrity
+
+        old = integrity.verify(settings, Path(seals_file))
+        report["seals_checked"] = old["seals_checked"]
+        report["problems"] += [dict(p, kind=f"old chain: {p['kind']}") for p in old["problems"]]
+        report["ok"] = report["ok"] and old["ok"]
+        report["first_broken"] = report["first_broken"] or (report["problems"] or [None])[0]
+    return report

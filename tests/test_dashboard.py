@@ -131,6 +131,8 @@ def test_hr_cannot_open_the_timeline(home: Path, monkeypatch: pytest.MonkeyPatch
 def test_auditor_verifies_the_record_from_the_timeline(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = logged_in(home, monkeypatch, "auditor", "plaintrail-auditor")
     at.text_input(key="search").input("C-2024-0001").run()
+    assert any("Included: all 8 events of C-2024-0001" in s.value for s in at.success)  # its inclusion proofs
+    assert any("Latest checkpoint" in c.value for c in at.caption)
     at.button(key="verify").click().run()
     assert not at.exception, at.exception
     assert any("Intact" in s.value for s in at.success)

@@ -168,6 +168,8 @@ def test_poison_messages_go_to_dead_letters_and_intake_carries_on(tmp_path: Path
     producer.flush()
     counts = json.loads(bank.run("intake", "--once", "--json"))
     assert counts == {"accepted": 1, "duplicates": 0, "dead_lettered": 3}
+    signed = json.loads(bank.run("verify", "--json"))  # what intake recorded is in a signed checkpoint already
+    assert signed["ok"] and signed["unsealed_events"] == 0 and signed["checkpoint"]["size"] == signed["events_checked"]
     folded = json.loads(bank.run("worker", "--once", "--json"))
     assert folded["dead_lettered"] == 1
     letters = KafkaConsumer(prefix + "complaint-actions.dlq", bootstrap_servers=kafka_broker.bootstrap,

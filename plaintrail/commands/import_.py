@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from plaintrail import integrity
 from plaintrail.formats import formats, import_external
 from plaintrail.importer import BATCH_SIZE, import_file
 from plaintrail.output import print_json
@@ -50,8 +49,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.kafka_bootstrap:  # embedded mode: the read models follow at once
         catch_up(settings, progress=sys.stderr.isatty(), log=log)
         unfolded = fold_problems(settings)
-    if report.accepted:
-        integrity.seal(settings)  # link the new events into the hash chain and seal its head
     if unfolded:
         print(fold_problems_note(unfolded), file=sys.stderr)
     if args.json:
