@@ -139,6 +139,8 @@ def _tie(line: tuple[Any, ...], position: int, width: int, level: str) -> str:
     t, c = line[5], line[4]
     what = ("with no complaint" if not t and not c else
             f"with {t} regulator-transferred and {c} complaint{'' if c == 1 else 's'}")
+    if width == 1:  # no tie: the one unit in that place
+        return f"the {NOUNS[level][0]} in {ordinal(position)} place {what}"
     return f"{_count(width, level)} tie for {ordinal(position)} {what}"
 
 
