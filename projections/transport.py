@@ -1,0 +1,73 @@
+"""Which transport keeps a home's read models: the embedded runner (the event log) or Kafka workers (a topic).
+
+The two count the same events under different tracking positions, so a read model folded by both
+counts every event twice. The store records its transport, named by the source it follows ("log",
+or the events topic), the first time anything folds it, and every folder checks it before folding.
+The record lives in a table of its own that a rebuild or a schema change does not drop: it belongs
+to the home, not to the read models' contents. Only `plaintrail transport` changes it.
+"""
+
+from __future__ import annotations
+
+from projections.runner import PROJECTION
+from projections.store import ReadModelStore
+
+EMBEDDED = "log"  # the embedded runner's source (consumers.local.SOURCE)
+
+
+class WrongTransport(ValueError):
+    """This folder would fold read models that another transport keeps."""
+
+
+def describe(source: str) -> str:
+    return "embedded (the event log, folded by every command)" if source == EMBEDDED else \
+        f"Kafka (topic {source}, folded by `plaintrail worker`)"
+
+
+def _table(store: ReadModelStore) -> None:
+    store.connection.execute("CREATE TABLE IF NOT EXISTS readmodel_transport "
+                             "(one INTEGER PRIMARY KEY CHECK (one = 1), source TEXT NOT NULL)")
+
+
+def recorded(store: ReadModelStore) -> str | None:
+    """The transport recorded for this home; for a home folded before it was recorded, the one source its
+    tracking rows follow; None for a home nothing has folded yet."""
+    _table(store)
+    rows = store.query("SELECT source FROM readmodel_transport")
+    if rows:
+        return str(rows[0][0])
+    sources = {str(s) for (s,) in store.query("SELECT DISTINCT source FROM tracking WHERE projection = ?",
+                                              (PROJECTION,))}
+    if len(sources) > 1:
+        raise WrongTransport(f"this home's read models were folded by several transports ({', '.join(sorted(sources))}"
+                             "): choose one with `plaintrail transport embedded|kafka`, which rebuilds them")
+    return sources.pop() if sources else None
+
+
+def recorded_or_none(store: ReadModelStore) -> str | None:
+    """`recorded`, with a home folded by several transports taken as none (switching repairs it)."""
+    try:
+        return recorded(store)
+    except WrongTransport:
+        return None
+
+
+def record(store: ReadModelStore, source: str) -> None:
+    """Make `source` this home's transport (a switch: the caller brings the read models in line)."""
+    _table(store)
+    with store.transaction() as cursor:
+        store.execute(cursor, "INSERT INTO readmodel_transport (one, source) VALUES (1, ?) "
+                      "ON CONFLICT (one) DO UPDATE SET source = excluded.source", (source,))
+
+
+def claim(store: ReadModelStore, source: str) -> None:
+    """Before folding from `source`: record it if this home has none yet, or refuse if it has another."""
+    current = recorded(store)
+    if current is None:
+        record(store, source)
+    elif current != source:
+        target = "embedded" if source == EMBEDDED else "kafka"
+        raise WrongTransport(
+            f"this home's read models are kept by {describe(current)}; folding them from {describe(source)} "
+            f"too would count every event twice. Stop the other transport's runners and run "
+            f"`plaintrail transport {target}` to switch")
