@@ -95,7 +95,7 @@ def _publish(producer: Any, topic: str, notes: Sequence[Notification], stop: Sto
             if stop:
                 return False
             unacknowledged = sum(not f.is_done for f in futures)
-            if waited >= 5:  # a slow flush is not news; a broker silent for seconds is
+            if waited >= 3:  # a slow flush is not news; a broker silent for seconds is
                 print(f"plaintrail relay: waiting for the broker ({unacknowledged} events not yet acknowledged, "
                       f"{waited:.0f} s so far)", file=sys.stderr, flush=True)
             waiting = min(waiting * 2, MAX_PAUSE)
