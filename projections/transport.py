@@ -25,17 +25,25 @@ def describe(source: str) -> str:
 
 
 def _table(store: ReadModelStore) -> None:
-    store.connection.execute("CREATE TABLE IF NOT EXISTS readmodel_transport "
-                             "(one INTEGER PRIMARY KEY CHECK (one = 1), source TEXT NOT NULL)")
+    try:
+        store.connection.execute("CREATE TABLE IF NOT EXISTS readmodel_transport "
+                                 "(one INTEGER PRIMARY KEY CHECK (one = 1), source TEXT NOT NULL)")
+    except Exception:  # PostgreSQL: two processes creating it at once, one of them is told it exists
+        store.query("SELECT source FROM readmodel_transport")  # raises unless the other one made it
+
+
+def _stored(store: ReadModelStore) -> str | None:
+    _table(store)
+    rows = store.query("SELECT source FROM readmodel_transport")
+    return str(rows[0][0]) if rows else None
 
 
 def recorded(store: ReadModelStore) -> str | None:
     """The transport recorded for this home; for a home folded before it was recorded, the one source its
     tracking rows follow; None for a home nothing has folded yet."""
-    _table(store)
-    rows = store.query("SELECT source FROM readmodel_transport")
-    if rows:
-        return str(rows[0][0])
+    stored = _stored(store)
+    if stored is not None:
+        return stored
     sources = {str(s) for (s,) in store.query("SELECT DISTINCT source FROM tracking WHERE projection = ?",
                                               (PROJECTION,))}
     if len(sources) > 1:
@@ -61,11 +69,16 @@ def record(store: ReadModelStore, source: str) -> None:
 
 
 def claim(store: ReadModelStore, source: str) -> None:
-    """Before folding from `source`: record it if this home has none yet, or refuse if it has another."""
-    current = recorded(store)
+    """Before folding from `source`: record it if this home has none yet, or refuse if it has another.
+    Two first claims at once (a worker and a query on a new home): the first recorded wins, the other refuses."""
+    current = _stored(store)
     if current is None:
-        record(store, source)
-    elif current != source:
+        found = recorded(store)  # a home folded before homes recorded it keeps the transport that folded it
+        with store.transaction() as cursor:
+            store.execute(cursor, "INSERT INTO readmodel_transport (one, source) VALUES (1, ?) ON CONFLICT (one) "
+                          "DO NOTHING", (found or source,))
+            current = str(store.execute(cursor, "SELECT source FROM readmodel_transport").fetchone()[0])
+    if current != source:
         target = "embedded" if source == EMBEDDED else "kafka"
         raise WrongTransport(
             f"this home's read models are kept by {describe(current)}; folding them from {describe(source)} "
