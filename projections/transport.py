@@ -9,10 +9,13 @@ to the home, not to the read models' contents. Only `plaintrail transport` chang
 
 from __future__ import annotations
 
+import weakref
+
 from projections.runner import PROJECTION
 from projections.store import ReadModelStore
 
 EMBEDDED = "log"  # the embedded runner's source (consumers.local.SOURCE)
+_made: weakref.WeakSet[ReadModelStore] = weakref.WeakSet()  # stores whose connection made sure of the table
 
 
 class WrongTransport(ValueError):
@@ -25,11 +28,14 @@ def describe(source: str) -> str:
 
 
 def _table(store: ReadModelStore) -> None:
+    if store in _made:
+        return
     try:
         store.connection.execute("CREATE TABLE IF NOT EXISTS readmodel_transport "
                                  "(one INTEGER PRIMARY KEY CHECK (one = 1), source TEXT NOT NULL)")
     except Exception:  # PostgreSQL: two processes creating it at once, one of them is told it exists
         store.query("SELECT source FROM readmodel_transport")  # raises unless the other one made it
+    _made.add(store)
 
 
 def _stored(store: ReadModelStore) -> str | None:
