@@ -49,7 +49,8 @@ def producer(settings: Settings, patient: bool = False) -> Any:
     would fold a complaint's later event before the lost one; so none gives up, and the relay waits."""
     from kafka import KafkaProducer
 
-    lasting = {"delivery_timeout_ms": 2**31 - 1, "max_block_ms": 10_000} if patient else {"retries": 5}
+    lasting = {"delivery_timeout_ms": 2**31 - 1, "max_block_ms": 10_000, "reconnect_backoff_max_ms": 2_000} \
+        if patient else {"retries": 5}  # patient: looks for the broker every 2 s at most, so it resumes soon
     return KafkaProducer(acks="all", max_in_flight_requests_per_connection=1, linger_ms=5, batch_size=256 * 1024,
                          **lasting, **common(settings))
 
