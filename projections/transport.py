@@ -23,8 +23,8 @@ class WrongTransport(ValueError):
 
 
 def describe(source: str) -> str:
-    return "embedded (the event log, folded by every command)" if source == EMBEDDED else \
-        f"Kafka (topic {source}, folded by `plaintrail worker`)"
+    return "the embedded runner (every command folds the event log)" if source == EMBEDDED else \
+        f"Kafka workers (`plaintrail worker`, topic {source})"
 
 
 def _table(store: ReadModelStore) -> None:
@@ -87,6 +87,6 @@ def claim(store: ReadModelStore, source: str) -> None:
     if current != source:
         target = "embedded" if source == EMBEDDED else "kafka"
         raise WrongTransport(
-            f"this home's read models are kept by {describe(current)}; folding them from {describe(source)} "
+            f"this home's read models are kept by {describe(current)}; folding them by {describe(source)} "
             f"too would count every event twice. Stop the other transport's runners and run "
             f"`plaintrail transport {target}` to switch")
