@@ -98,3 +98,27 @@ def test_kill_9_of_a_rebuild_takes_its_children_and_the_next_catch_up_is_right(t
         check.close()
     assert catch_up(settings) == log.recorder.max_notification_id()  # done again, every event once
     assert read_models(settings) == expected
+
+
+def test_the_watchdog_ends_a_child_whose_parent_died_where_the_kernel_would_not() -> None:
+    """Without PR_SET_PDEATHSIG (not Linux, or the call failed) the child's watchdog notices it was orphaned."""
+    child = ("import ctypes, os, time\nimport consumers.lifeline as lifeline\n"
+             "def refused(*args, **kwargs):\n    raise OSError('no prctl here')\n"
+             "lifeline.ctypes.CDLL = refused\nlifeline.die_with(os.getppid())\nprint('watching', flush=True)\n"
+             "time.sleep(60)\n")
+    parent = ("import subprocess, sys, time\n"
+              f"child = subprocess.Popen([sys.executable, '-c', {child!r}], stdout=subprocess.PIPE, text=True)\n"
+              "assert child.stdout.readline().strip() == 'watching'\nprint(child.pid, flush=True)\ntime.sleep(60)\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    started = subprocess.Popen([sys.executable, "-c", parent], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert started.stdout is not None
+    orphan = int(started.stdout.readline())
+    assert alive(orphan)
+    started.send_signal(signal.SIGKILL)
+    started.wait(timeout=30)
+    gone_by = time.monotonic() + 5
+    while time.monotonic() < gone_by and alive(orphan):
+        time.sleep(0.05)
+    if alive(orphan):
+        os.kill(orphan, signal.SIGKILL)
+        raise AssertionError("the orphaned child outlived its parent by 5 s")
