@@ -1,9 +1,11 @@
 """Intake: raw actions (the contract's JSON) from `complaint-actions`, recorded like any import.
 
 Validation and the state machine are the same domain code `import` uses. A message that is not JSON,
-fails validation or is refused by the state machine goes to `complaint-actions.dlq` with the reason
-and the original bytes; intake moves on. Offsets are committed only after the batch is saved, so a
-crash redelivers, and a redelivered action is a no-op by its `action_id`.
+fails validation, is refused by the state machine, is empty (a tombstone), too large or nested too
+deeply goes to `complaint-actions.dlq` with the reason, its partition and offset and the original
+bytes; intake moves on. Offsets are committed only after the batch is saved, so a crash redelivers,
+and a redelivered action is a no-op by its `action_id`. Only a database or broker failure stops
+intake (its restart reads the same messages again); no message can.
 """
 
 from __future__ import annotations
@@ -11,10 +13,33 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from consumers.dead_letters import dead_letter, infrastructure, why
 from consumers.kafka_io import DEFAULT_TOPICS, Stop, Topics
-from consumers.workers import caught_up, commit, dead_letter
-from domain.actions import InvalidAction, parse_action
-from domain.application import ComplaintLog
+from consumers.workers import caught_up, commit
+from domain.actions import Action, InvalidAction, parse_action
+from domain.application import BatchOutcome, ComplaintLog
+
+MAX_ACTION_BYTES = 64 * 1024  # an action is a few hundred bytes; anything this big is not one
+
+
+def read_action(value: bytes | None) -> Action:
+    """The action in one message's value, or InvalidAction saying why there is none."""
+    if value is None:
+        raise InvalidAction("an empty message (a tombstone: its value is null), not an action")
+    if len(value) > MAX_ACTION_BYTES:
+        raise InvalidAction(f"too large: {len(value):,} bytes (an action is at most {MAX_ACTION_BYTES:,})")
+    try:
+        data = json.loads(value)
+    except (ValueError, TypeError, RecursionError) as error:
+        raise InvalidAction(f"not JSON: {why(error)}") from None
+    try:
+        return parse_action(data)
+    except InvalidAction:
+        raise
+    except Exception as error:  # a shape the validator did not foresee is still the message's fault
+        if infrastructure(error):
+            raise
+        raise InvalidAction(f"not a valid action: {why(error)}") from None
 
 
 class Intake:
@@ -25,26 +50,44 @@ class Intake:
     def poll_once(self, timeout_ms: int = 1000) -> int:
         polled = self.consumer.poll(timeout_ms=timeout_ms)
         messages = [m for batch in polled.values() for m in batch]
-        numbered, by_number = [], {}
-        for n, message in enumerate(messages):
-            try:
-                data = json.loads(message.value)
-                numbered.append((n, parse_action(data)))
-                by_number[n] = message
-            except (ValueError, InvalidAction) as error:
-                reason = str(error) if isinstance(error, InvalidAction) else f"not JSON: {error}"
-                dead_letter(self.producer, self.topics.actions_dlq, message, reason)
-                self.dead += 1
-        if numbered:
-            outcome = self.log.record(numbered)
-            self.accepted += outcome.accepted
-            self.duplicates += outcome.duplicates
-            for n, reason in outcome.rejected:
-                dead_letter(self.producer, self.topics.actions_dlq, by_number[n], reason)
-                self.dead += 1
+        self.take(messages)
         if messages:
             commit(self.consumer)
         return len(messages)
+
+    def take(self, messages: list[Any]) -> None:
+        """Record the actions among `messages` and dead-letter every other one, with its reason."""
+        numbered, by_number = [], {}
+        for n, message in enumerate(messages):
+            try:
+                numbered.append((n, read_action(message.value)))
+                by_number[n] = message
+            except InvalidAction as error:
+                self.reject(message, str(error))
+        if not numbered:
+            return
+        try:
+            self.count(self.log.record(numbered), by_number)
+        except Exception as error:
+            if infrastructure(error):
+                raise
+            for n, action in numbered:  # one of them breaks the batch: find it, keep the others
+                try:
+                    self.count(self.log.record([(n, action)]), by_number)
+                except Exception as single:
+                    if infrastructure(single):
+                        raise
+                    self.reject(by_number[n], f"could not be recorded: {why(single)}")
+
+    def count(self, outcome: BatchOutcome, by_number: dict[int, Any]) -> None:
+        self.accepted += outcome.accepted
+        self.duplicates += outcome.duplicates
+        for n, reason in outcome.rejected:
+            self.reject(by_number[n], reason)
+
+    def reject(self, message: Any, reason: str) -> None:
+        dead_letter(self.producer, self.topics.actions_dlq, message, reason)
+        self.dead += 1
 
     def run(self, once: bool = False, stop: Stop | None = None) -> dict[str, int]:
         self.consumer.subscribe([self.topics.actions])

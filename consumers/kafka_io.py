@@ -41,12 +41,18 @@ def common(settings: Settings) -> dict[str, Any]:
     return {"bootstrap_servers": settings.kafka_bootstrap.split(","), "api_version": api_version(settings)}
 
 
-def producer(settings: Settings) -> Any:
+def producer(settings: Settings, patient: bool = False) -> Any:
+    """acks=all and one request in flight: what is acknowledged is stored, in the order sent.
+
+    `patient` (the relay's): retry each batch until the broker takes it, however long an outage lasts.
+    A batch that gave up while a later one got through would leave a hole in the topic, and a worker
+    would fold a complaint's later event before the lost one; so none gives up, and the relay waits."""
     from kafka import KafkaProducer
 
-    # acks=all and one request in flight: what is acknowledged is stored, in the order sent.
-    return KafkaProducer(acks="all", retries=5, max_in_flight_requests_per_connection=1, linger_ms=5,
-                         batch_size=256 * 1024, **common(settings))
+    lasting = {"delivery_timeout_ms": 2**31 - 1, "max_block_ms": 10_000, "reconnect_backoff_max_ms": 2_000} \
+        if patient else {"retries": 5}  # patient: looks for the broker every 2 s at most, so it resumes soon
+    return KafkaProducer(acks="all", max_in_flight_requests_per_connection=1, linger_ms=5, batch_size=256 * 1024,
+                         **lasting, **common(settings))
 
 
 def consumer(settings: Settings, group: str, **extra: Any) -> Any:

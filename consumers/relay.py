@@ -4,12 +4,20 @@ Each event goes out as its self-describing JSON envelope, keyed by complaint id 
 the organisation's id), so per-complaint order holds on any partition count. The position advances
 only after the broker acknowledged every message up to it: a crash never skips an event; it may
 republish a few, which the workers ignore (each fold is idempotent per aggregate version).
+
+A broker outage stops nothing: the relay says so on stderr and waits, looking again after a pause that
+doubles up to `MAX_PAUSE`; its (patient) producer keeps every unacknowledged message, in order, until the
+broker is back. A batch the broker refused outright is published again from the stored position.
 """
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Sequence
 from typing import Any
+
+from eventsourcing.persistence import Notification
 
 from consumers.kafka_io import EVENTS, Stop
 from domain.application import ComplaintLog
@@ -34,29 +42,70 @@ class RelayPosition(SqlStore):
                          "DO UPDATE SET position = excluded.position", (topic, position))
 
 
+MAX_PAUSE = 30.0  # seconds: the longest wait between two looks at a broker that is down
+
+
 def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str = EVENTS, once: bool = False,
-          batch: int = 2_000, stop: Stop | None = None, idle: float = 0.5) -> int:
+          batch: int = 2_000, stop: Stop | None = None, idle: float = 0.5, pause: float = 0.5) -> int:
     """Publish every event after the stored position; with `once`, stop when caught up. Returns events sent."""
+    from kafka.errors import KafkaError
+
     sent = 0
+    waiting = pause
     while not stop:
         after = position.get(topic)
         notes = log.recorder.select_notifications(after + 1, batch)
         if not notes:
             if once:
                 break
-            if stop:
-                stop.event.wait(idle)
-            else:
-                time.sleep(idle)
+            _wait(stop, idle)
             continue
-        futures = []
-        for note in notes:
-            envelope = Envelope.from_notification(note)
-            key = (envelope.complaint_id or envelope.originator_id).encode()
-            futures.append(producer.send(topic, key=key, value=envelope.to_json()))
-        producer.flush()
-        for future in futures:
-            future.get(timeout=30)  # raises if the broker refused any: the position stays behind it
+        try:
+            if not _publish(producer, topic, notes, stop, pause):
+                break  # stopped while the broker was away: these go out next time
+        except KafkaError as error:
+            print(f"plaintrail relay: the broker did not take events {notes[0].id}-{notes[-1].id} ({error}); "
+                  f"publishing again from {after + 1} in {waiting:.1f} s", file=sys.stderr, flush=True)
+            _wait(stop, waiting)
+            waiting = min(waiting * 2, MAX_PAUSE)
+            continue
+        waiting = pause
         position.set(topic, notes[-1].id)
         sent += len(notes)
     return sent
+
+
+def _publish(producer: Any, topic: str, notes: Sequence[Notification], stop: Stop | None, pause: float) -> bool:
+    """Send `notes` and wait until the broker acknowledged them all (True), or until stopped (False).
+    Raises KafkaError when the broker refused one."""
+    from kafka.errors import KafkaTimeoutError
+
+    futures = []
+    for note in notes:
+        envelope = Envelope.from_notification(note)
+        key = (envelope.complaint_id or envelope.originator_id).encode()
+        futures.append(producer.send(topic, key=key, value=envelope.to_json()))
+    waited, waiting = 0.0, pause
+    while True:
+        try:
+            producer.flush(timeout=waiting)
+            break
+        except KafkaTimeoutError:
+            waited += waiting
+            if stop:
+                return False
+            unacknowledged = sum(not f.is_done for f in futures)
+            if waited >= 3:  # a slow flush is not news; a broker silent for seconds is
+                print(f"plaintrail relay: waiting for the broker ({unacknowledged} events not yet acknowledged, "
+                      f"{waited:.0f} s so far)", file=sys.stderr, flush=True)
+            waiting = min(waiting * 2, MAX_PAUSE)
+    for future in futures:
+        future.get(timeout=0)  # raises if the broker refused any: the position stays behind it
+    return True
+
+
+def _wait(stop: Stop | None, seconds: float) -> None:
+    if stop is not None:
+        stop.event.wait(seconds)
+    else:
+        time.sleep(seconds)

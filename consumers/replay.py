@@ -18,6 +18,7 @@ catch-up rebuilds again rather than fold on top of half a rebuild (`plaintrail.w
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import sqlite3
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
+from consumers.lifeline import die_with
 from consumers.local import SOURCE  # the embedded runner carries on from the rebuild's position
 from domain.facts import ComplaintFacts
 from projections import complaints, problems
@@ -185,7 +187,8 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
     return part
 
 
-def _child(stores: Stores, low: str, high: str | None, last: int, report: Any) -> None:
+def _child(stores: Stores, low: str, high: str | None, last: int, report: Any, parent: int) -> None:
+    die_with(parent)  # a parent killed mid-rebuild takes its children with it (consumers/lifeline.py)
     try:
         report.put(("done", fold_part(stores, low, high, last, report)))
     except BaseException as error:  # the parent turns it into an error of its own
@@ -228,7 +231,7 @@ def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, prog
 def _in_processes(stores: Stores, last: int, workers: int, bar: Any) -> list[Part]:
     context = multiprocessing.get_context("spawn")  # no inherited connections or locks
     report = context.Queue()
-    children = [context.Process(target=_child, args=(stores, low, high, last, report), daemon=True)
+    children = [context.Process(target=_child, args=(stores, low, high, last, report, os.getpid()), daemon=True)
                 for low, high in bounds(workers)]
     for child in children:
         child.start()

@@ -4,33 +4,27 @@ Each poll's messages are folded per partition and written in ONE read-model tran
 that partition's offset, so a redelivered message is never counted twice and a crash between the write
 and Kafka's own offset commit loses nothing: on start and on every rebalance the worker seeks each
 partition to the offset stored with the read models, not to Kafka's. A message that is not a valid
-envelope goes to `complaint-events.dlq` with the reason, and the worker carries on.
+envelope (not JSON, a tombstone, the wrong shape) or whose event cannot be folded goes to
+`complaint-events.dlq` with the reason, partition and offset, and the worker carries on: the offset
+past it is stored with the next batch's rows, so a crash after the letter redelivers (a second letter
+at most) and never counts or loses an event. A worker folds only a home whose transport is this topic
+(projections/transport.py).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import time
 from collections import defaultdict
 from datetime import tzinfo
 from typing import Any
 
+from consumers.dead_letters import dead_letter, infrastructure, why
 from consumers.kafka_io import DEFAULT_TOPICS, EVENTS, Stop, Topics
+from projections import transport
 from projections.envelope import Envelope
 from projections.runner import PROJECTION, PositionMoved, Projector, RebuildUnderWay
 from projections.store import ReadModelStore
-
-
-def dead_letter(producer: Any, topic: str, message: Any, reason: str) -> None:
-    """The original bytes with the reason and where they came from: nothing is dropped silently."""
-    value = message.value or b""
-    letter = {"reason": reason, "topic": message.topic, "partition": message.partition, "offset": message.offset,
-              "key": message.key.decode("utf-8", "replace") if message.key else None,
-              "original_base64": base64.b64encode(value).decode(),
-              "original_text": value.decode("utf-8", "replace")[:10_000]}
-    producer.send(topic, key=message.key, value=json.dumps(letter, ensure_ascii=False).encode()).get(timeout=30)
 
 
 class Worker:
@@ -77,15 +71,22 @@ class Worker:
             fresh = [m for m in messages if stored is None or m.offset > stored]
             if not fresh:
                 continue
-            envelopes = []
+            transport.claim(self.store, self.topic)  # switched away while running: stop, never fold beside it
+            readable = []
             for message in fresh:
                 try:
-                    envelopes.append(Envelope.from_json(message.value))
-                except (ValueError, TypeError, KeyError) as error:
-                    dead_letter(self.producer, self.dlq, message, f"not a plaintrail envelope: {error}")
-                    self.dead += 1
+                    readable.append((message, Envelope.from_json(message.value)))
+                except ValueError as error:
+                    self.reject(message, f"not a plaintrail envelope: {error}")
             try:
-                self.folded += self.projector.fold(envelopes, self.topic, tp.partition, fresh[-1].offset, stored)
+                try:
+                    self.fold([e for _, e in readable], tp.partition, fresh[-1].offset, stored)
+                except PositionMoved:
+                    raise
+                except Exception as error:
+                    if infrastructure(error):
+                        raise
+                    self.fold_each(readable, tp.partition, fresh[-1].offset, stored)
             except RebuildUnderWay:
                 self.seek(tp)  # read these again once the rebuild is done
                 time.sleep(1)
@@ -95,8 +96,33 @@ class Worker:
             commit(self.consumer)
         return taken
 
+    def fold(self, envelopes: list[Envelope], partition: int, offset: int, after: int | None) -> None:
+        self.folded += self.projector.fold(envelopes, self.topic, partition, offset, after)
+
+    def fold_each(self, readable: list[tuple[Any, Envelope]], partition: int, last: int, after: int | None) -> None:
+        """A batch that would not fold, one message at a time: each that fails alone is dead-lettered, the
+        others are folded, and the partition's offset reaches `last` either way."""
+        for message, envelope in readable:
+            try:
+                self.fold([envelope], partition, message.offset, after)
+            except PositionMoved:
+                raise
+            except Exception as error:
+                if infrastructure(error):
+                    raise
+                self.reject(message, f"cannot be folded: {why(error)}")
+                continue
+            after = message.offset
+        if after != last:
+            self.fold([], partition, last, after)
+
+    def reject(self, message: Any, reason: str) -> None:
+        dead_letter(self.producer, self.dlq, message, reason)
+        self.dead += 1
+
     def run(self, once: bool = False, stop: Stop | None = None) -> int:
         """Consume until stopped; with `once`, until a poll comes back empty (caught up)."""
+        transport.claim(self.store, self.topic)
         self.subscribe()
         idle = 0
         while not stop:

@@ -169,6 +169,9 @@ class ComplaintLog(Application):
             except DomainError as error:
                 outcome.rejected.append((line, str(error)))
                 continue
+            except Exception:
+                self._cache.clear()  # a cached complaint may hold this batch's unsaved events
+                raise
             if recorded:
                 outcome.accepted += 1
             else:

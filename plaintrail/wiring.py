@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from consumers import replay
+from consumers.kafka_io import Topics
 from consumers.local import SOURCE, follow
 from domain.application import ComplaintLog
 from plaintrail.settings import Settings
-from projections import problems
+from projections import problems, transport
 from projections.runner import PROJECTION, Projector, RebuildUnderWay
 from projections.store import ReadModelStore
 from transparency.events import EventTable
 from transparency.log import TransparencyLog, TreeProblem
 from transparency.signing import Checkpoint, SigningKey
 from transparency.store import TreeStore
+
+_told: set[str] = set()  # notes already printed by this process
 
 
 class SignedLog(ComplaintLog):
@@ -94,9 +98,17 @@ def locations(settings: Settings, table: str = "") -> replay.Stores:
                          settings.timezone)
 
 
+def chosen_transport(settings: Settings) -> str:
+    """The transport the settings ask for: the events topic when PLAINTRAIL_KAFKA_BOOTSTRAP is set, else the log."""
+    return Topics.of(settings).events if settings.kafka_bootstrap else transport.EMBEDDED
+
+
 def rebuild(settings: Settings, progress: bool = False, workers: int | None = None, log: ComplaintLog | None = None,
             store: ReadModelStore | None = None) -> replay.Rebuilt:
-    """Drop the read models and fold every event again, in `workers` processes (default: one per core)."""
+    """Drop the read models and fold every event again, in `workers` processes (default: one per core).
+
+    The home keeps its transport: in a Kafka home the workers then read their topic from the start again,
+    each event once by its version."""
     log = log or open_log(settings)
     own_store = store is None
     store = store or open_read_models(settings)
@@ -104,6 +116,8 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
         with store.rebuild_lock() as mine:
             if not mine:
                 raise RebuildUnderWay("another process is rebuilding the read models; try again when it is done")
+            if transport.recorded(store) is None:
+                transport.record(store, chosen_transport(settings))
             table = log.recorder.events_table_name  # type: ignore[attr-defined]
             return replay.rebuild(locations(settings, table), store, log.recorder.max_notification_id() or 0,
                                   workers or os.cpu_count() or 1, progress)
@@ -113,18 +127,32 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
 
 
 def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | None = None,
-             store: ReadModelStore | None = None, force: bool = False) -> int:
-    """Bring the read models up to the last recorded event (embedded mode); returns events folded.
+             store: ReadModelStore | None = None) -> int:
+    """Bring the read models up to the last recorded event when this home follows the log (embedded mode);
+    returns events folded.
 
-    A rebuild that died half-way is done again first, and a long log folded from nothing (a new or
-    dropped store, a new schema) is folded the rebuild's way, a complaint at a time. In Kafka mode the
-    workers keep the read models and this does nothing, unless forced."""
-    if settings.kafka_bootstrap and not force:
-        return 0
+    The home's recorded transport decides, not the environment: a home kept by Kafka workers is shown as
+    the workers left it (with a note when PLAINTRAIL_KAFKA_BOOTSTRAP is missing: the answers may lag), and
+    an embedded home is followed even where the bootstrap is set. A home nothing folded yet is claimed for
+    the log here, or left for the first worker in Kafka mode. A rebuild that died half-way is done again
+    first, and a long log folded from nothing (a new or dropped store, a new schema) is folded the
+    rebuild's way, a complaint at a time."""
     own_store = store is None
     store = store or open_read_models(settings)
-    log = log or open_log(settings)
     try:
+        source = transport.recorded(store)
+        if source is None and settings.kafka_bootstrap:
+            return 0  # the first worker records Kafka
+        if source is not None and source != transport.EMBEDDED:
+            if not settings.kafka_bootstrap:
+                note(f"this home's read models are kept by {transport.describe(source)}: shown as the workers "
+                     "left them, they may lag the event log (set PLAINTRAIL_KAFKA_BOOTSTRAP to run in Kafka mode)")
+            return 0
+        if settings.kafka_bootstrap:
+            note("this home's read models follow the event log (embedded mode), so this command brings them up "
+                 "to date itself; `plaintrail transport kafka` hands them to Kafka workers")
+        transport.claim(store, transport.EMBEDDED)
+        log = log or open_log(settings)
         folded = 0
         from_nothing = store.position(PROJECTION, SOURCE) is None and \
             (log.recorder.max_notification_id() or 0) >= replay.ALONE_BELOW
@@ -177,3 +205,10 @@ def audit_record(settings: Settings, seals_file: os.PathLike[str] | None = None,
         report["ok"] = report["ok"] and old["ok"]
         report["first_broken"] = report["first_broken"] or (report["problems"] or [None])[0]
     return report
+
+
+def note(text: str) -> None:
+    """Say something to the person at the terminal once per process (stderr: JSON on stdout stays clean)."""
+    if text not in _told:
+        _told.add(text)
+        print(f"plaintrail: {text}", file=sys.stderr)

@@ -111,8 +111,28 @@ class Envelope:
 
     @classmethod
     def from_json(cls, data: bytes) -> Envelope:
-        """Rebuild an envelope; raises ValueError (or KeyError/TypeError) on anything malformed."""
-        obj = json.loads(data)
+        """Rebuild an envelope; raises ValueError on anything malformed (a wrong type included: a message
+        from elsewhere on the topic must not reach the folds)."""
+        try:
+            obj = json.loads(data)
+        except RecursionError:
+            raise ValueError("nested too deeply to be an envelope") from None
+        except TypeError as error:  # a null value (a tombstone)
+            raise ValueError(f"no value: {error}") from None
         if not isinstance(obj, dict) or obj.get("schema_version") != SCHEMA_VERSION:
             raise ValueError(f"not a plaintrail envelope of schema version {SCHEMA_VERSION}")
+        for name, kinds in _SHAPE.items():
+            value = obj.get(name)
+            if not isinstance(value, kinds) or isinstance(value, bool):
+                raise ValueError(f"{name} is {type(value).__name__}, not {' or '.join(k.__name__ for k in kinds)}")
+        if not 0 <= obj["notification_id"] < 2**63 or not 1 <= obj["version"] < 2**31:
+            raise ValueError("notification_id or version out of range")
+        unknown = set(obj) - set(_SHAPE) - {"schema_version"}
+        if unknown:
+            raise ValueError(f"unknown fields {sorted(unknown)}")
         return cls(**obj)
+
+
+_SHAPE: dict[str, tuple[type, ...]] = {
+    "notification_id": (int,), "originator_id": (str,), "version": (int,), "event_type": (str,),
+    "recorded_at": (str,), "payload": (dict,), "complaint_id": (str, type(None)), "at": (str, type(None))}

@@ -25,9 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     kafka.add_argument("action", choices=["up", "down", "status"])
     kafka.add_argument("--partitions", type=int, default=6, help="partitions of complaint-events (default 6)")
     kafka.set_defaults(func=run_kafka)
-    for name, text in (("relay", "publish every recorded event, in order, to complaint-events"),
-                       ("worker", "fold complaint-events into the read models (one consumer group per projection)"),
-                       ("intake", "record raw actions from complaint-actions; bad ones go to complaint-actions.dlq")):
+    for name, text in (("relay", "publish every recorded event, in order, to complaint-events (a broker outage is "
+                                 "waited out, with a line on stderr)"),
+                       ("worker", "fold complaint-events into the read models (one consumer group per projection); "
+                                  "a message it cannot read or fold goes to complaint-events.dlq"),
+                       ("intake", "record raw actions from complaint-actions; bad ones (not JSON, invalid, refused, "
+                                  "empty, over 64 KiB) go to complaint-actions.dlq with the reason")):
         parser = sub.add_parser(name, help=text, description=text + ". Needs PLAINTRAIL_KAFKA_BOOTSTRAP. "
                                 "SIGTERM or Ctrl-C finishes the current batch and exits cleanly.")
         parser.add_argument("--once", action="store_true", help="process what is available, then exit")
@@ -67,14 +70,14 @@ def _report(args: argparse.Namespace, counts: dict[str, int]) -> int:
 
 
 def run_relay(args: argparse.Namespace, settings: Settings) -> int:
-    producer = kafka_io.producer(settings)
+    producer = kafka_io.producer(settings, patient=True)
     position = RelayPosition.sqlite(settings.home / "relay.sqlite") if not settings.database_url else \
         RelayPosition.postgres(settings.database_url)
     try:
         sent = relay(open_log(settings), producer, position, kafka_io.Topics.of(settings).events, once=args.once,
                      stop=kafka_io.Stop())
     finally:
-        producer.close()
+        producer.close(timeout=5)  # a broker still away keeps nothing: unacknowledged events go out next run
         position.close()
     return _report(args, {"published": sent})
 

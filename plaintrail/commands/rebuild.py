@@ -39,7 +39,7 @@ def rebuild_measured(settings: Settings, progress: bool = False, workers: int | 
     store = open_read_models(settings)
     try:
         done = wiring.rebuild(settings, progress, workers, log=log, store=store)
-        return Rebuilt(done.events + catch_up(settings, log=log, store=store, force=True), done.workers,
+        return Rebuilt(done.events + catch_up(settings, log=log, store=store), done.workers,
                        done.peak_mb)
     finally:
         store.close()

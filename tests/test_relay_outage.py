@@ -1,0 +1,104 @@
+"""The relay waits out a broker outage of any length and publishes every event in order afterwards (issue 14,
+part 8), on a producer that stands for a broker going away; test_kafka_faults.py does it with the real one."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka.errors import KafkaTimeoutError, NotLeaderForPartitionError
+from kafka_stand_ins import new_log, synthetic_bank
+
+from consumers.kafka_io import Stop
+from consumers.relay import RelayPosition, relay
+from domain.actions import parse_action
+from plaintrail.settings import Settings
+
+
+class Pending:
+    def __init__(self, broker: Away, value: bytes) -> None:
+        self.broker, self.value, self.error = broker, value, None
+
+    @property
+    def is_done(self) -> bool:
+        return not self.broker.away
+
+    def get(self, timeout: float | None = None) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+class Away:
+    """A producer whose broker is away for the first `outage` flushes, and refuses one batch outright."""
+
+    def __init__(self, outage: int, refuse_batch: int) -> None:
+        self.outage, self.refuse_batch = outage, refuse_batch
+        self.flushes, self.batches = 0, 0
+        self.batch: list[Pending] = []
+        self.topic: list[bytes] = []  # what the broker stored, in order
+
+    @property
+    def away(self) -> bool:
+        return self.flushes <= self.outage
+
+    def send(self, topic: str, key: bytes, value: bytes) -> Pending:
+        self.batch.append(Pending(self, value))
+        return self.batch[-1]
+
+    def flush(self, timeout: float | None = None) -> None:
+        self.flushes += 1
+        if self.away:
+            raise KafkaTimeoutError(f"Timeout after waiting for {timeout} secs.")
+        self.batches += 1
+        for n, pending in enumerate(self.batch):
+            if self.batches == self.refuse_batch and n >= len(self.batch) // 2:  # half went through
+                pending.error = NotLeaderForPartitionError()
+            else:
+                self.topic.append(pending.value)
+        self.batch = []
+
+
+def test_the_relay_waits_out_an_outage_and_republishes_a_refused_batch(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    org, lines = synthetic_bank(tmp_path / "bank")
+    log = new_log(Settings(home=tmp_path / "home"), org)
+    assert not log.record((n, parse_action(json.loads(line))) for n, line in enumerate(lines[:700])).rejected
+    producer = Away(outage=6, refuse_batch=2)
+    position = RelayPosition.sqlite(tmp_path / "relay.sqlite")
+    try:
+        sent = relay(log, producer, position, once=True, batch=200, pause=1.0)  # flushes wait no time here
+        assert position.get("complaint-events") == log.recorder.max_notification_id()
+    finally:
+        position.close()
+    last = log.recorder.max_notification_id() or 0
+    assert sent == last
+    said = capsys.readouterr().err
+    assert "waiting for the broker" in said and "publishing again from 201" in said  # each said, not hidden
+    ids = [json.loads(value)["notification_id"] for value in producer.topic]
+    assert list(dict.fromkeys(ids)) == list(range(1, last + 1))  # first copies in order, none missing
+    assert len(ids) - last == 100  # the refused batch's first half went out twice: the workers ignore it
+
+
+def test_the_relay_stopped_during_an_outage_keeps_its_position(tmp_path: Path) -> None:
+    org, lines = synthetic_bank(tmp_path / "bank")
+    log = new_log(Settings(home=tmp_path / "home"), org)
+    log.record((n, parse_action(json.loads(line))) for n, line in enumerate(lines[:50]))
+    stop = Stop.__new__(Stop)  # a Stop without taking over this process's signals
+    stop.event = threading.Event()
+    producer = Away(outage=10**9, refuse_batch=0)
+
+    def stop_on_third_flush(timeout: float | None = None, flush: Any = producer.flush) -> None:
+        if producer.flushes == 2:
+            stop.event.set()
+        flush(timeout)
+
+    producer.flush = stop_on_third_flush  # type: ignore[method-assign]
+    position = RelayPosition.sqlite(tmp_path / "relay.sqlite")
+    try:
+        assert relay(log, producer, position, stop=stop, pause=0.001) == 0
+        assert position.get("complaint-events") == 0  # nothing acknowledged, nothing skipped next time
+    finally:
+        position.close()
