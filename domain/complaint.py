@@ -30,7 +30,7 @@ COMMANDS = {
     "mediation_requested": "request_mediation", "mediation_concluded": "conclude_mediation",
     "validated": "validate", "compensated": "compensate", "public_opinion": "report_public_opinion",
     "reopened": "reopen", "annulled": "annul", "extended": "extend", "appraisal_started": "start_appraisal",
-    "appraisal_ended": "end_appraisal",
+    "appraisal_ended": "end_appraisal", "responsibility_assigned": "assign_responsibility",
 }
 
 
@@ -216,6 +216,11 @@ class Complaint(Aggregate):
     def end_appraisal(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
                       note: str | None = None) -> None:
         self._fold(action_id, "appraisal_ended", at, actor, {"note": note})
+
+    @event("ResponsibilityAssigned")
+    def assign_responsibility(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                              shares: dict[str, str], reason: str = "") -> None:
+        self._fold(action_id, "responsibility_assigned", at, actor, {"shares": shares, "reason": reason})
 
     @event("Annulled")
     def annul(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, target_action_id: str,

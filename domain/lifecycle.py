@@ -41,6 +41,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "extended": (IN_PROGRESS, None),
     "appraisal_started": (IN_PROGRESS, None),
     "appraisal_ended": (IN_PROGRESS, None),
+    "responsibility_assigned": (ACTIVE, None),
     # A correction is about the record, not the complaint: it is allowed whenever there is a record.
     "annulled": (RECORDED, None),
 }

@@ -50,7 +50,7 @@ def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, 
     for known in liabilities.known(store, period, tz, now, rules, received=outlets):
         if known.liability is not None:
             found.extend(e for e in scoring.liability_entries(known.liability, chart, policy, tz)
-                         if outlets or e.rule.startswith("fine."))
+                         if outlets or scoring.for_person(e))
         breached = _breached(known.verdicts)
         if outlets and counted.intersection(breached):
             version = policy.on(datetime.fromisoformat(known.received_at).astimezone(tz).date())
@@ -87,7 +87,7 @@ def person_rows(found: list[scoring.Entry], corrections: list[dict[str, Any]], n
     """A row per person: fines in yuan (decimal string), points, entries; and corrections that concern them."""
     by_person: dict[str, list[scoring.Entry]] = defaultdict(list)
     for entry in found:
-        if entry.rule.startswith("fine."):
+        if scoring.for_person(entry):
             by_person[entry.subject].append(entry)
     touched: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in corrections:
@@ -97,20 +97,36 @@ def person_rows(found: list[scoring.Entry], corrections: list[dict[str, Any]], n
     for person in sorted(set(by_person) | set(touched)):
         mine = sorted(by_person.get(person, []), key=lambda e: (e.complaint_id or "", e.rule))
         rows.append({"person": person, "name": names.get(person, ""),
-                     "fines_cny": str(sum((e.amount for e in mine), Decimal("0.00"))),
-                     "points": sum(e.points for e in mine), "entries": [e.as_json() for e in mine],
-                     "corrections": touched.get(person, [])})
+                     "fines_cny": str(sum((e.amount for e in mine if e.rule.startswith(scoring.FINE_RULES)),
+                                          Decimal("0.00"))),
+                     "points": total(mine), "entries": [e.as_json() for e in mine],
+                     "corrections": touched.get(person, []), **signs(mine),
+                     "rewards_cny": str(sum((e.amount for e in mine if e.rule.startswith("reward.")),
+                                            Decimal("0.00")))})
     return rows
 
 
+def total(found: Iterable[scoring.Entry]) -> int | float:
+    """The points of some entries, summed exactly, shown as the entries show theirs."""
+    return scoring.number(sum((Decimal(e.points) for e in found), Decimal(0)))
+
+
+def signs(found: list[scoring.Entry]) -> dict[str, int | float]:
+    """The positive and the negative points apart (正负分): `points` is their sum."""
+    return {"positive_points": total(e for e in found if e.points > 0),
+            "negative_points": total(e for e in found if e.points < 0)}
+
+
 def unit_rows(found: list[scoring.Entry], store: ReadModelStore) -> list[dict[str, Any]]:
-    """A row per outlet with points this period (bonuses, effective complaints, SLA breaches)."""
+    """A row per unit with points this period: outlets (bonuses, effective complaints, SLA breaches),
+    departments (their shares), and units rewarded or named for repeated errors."""
     by_unit: dict[str, list[scoring.Entry]] = defaultdict(list)
     for entry in found:
-        if entry.rule.startswith("outlet."):
+        if not scoring.for_person(entry):
             by_unit[entry.subject].append(entry)
-    names = {o["unit"]: o["name"] for o in queries.outlets(store)}
-    return [{"unit": unit, "name": names.get(unit, ""), "points": sum(e.points for e in mine),
+    names, kinds = queries.unit_names(store)
+    return [{"unit": unit, "name": names.get(unit, ""), "kind": kinds.get(unit, ""), "points": total(mine),
+             **signs(mine),
              "entries": [e.as_json() for e in sorted(mine, key=lambda e: (e.rule, e.complaint_id or ""))]}
             for unit, mine in sorted(by_unit.items())]
 
@@ -143,5 +159,6 @@ def diff(recorded: list[dict[str, Any]], whatif: list[dict[str, Any]]) -> list[d
         rows.append({"person": person, "name": (old or new or {}).get("name", ""),
                      "fines_cny": str(fines_old), "fines_cny_whatif": str(fines_new),
                      "fines_change_cny": str(fines_new - fines_old), "points": points_old,
-                     "points_whatif": points_new, "points_change": points_new - points_old})
+                     "points_whatif": points_new,
+                     "points_change": scoring.number(Decimal(str(points_new)) - Decimal(str(points_old)))})
     return rows
