@@ -42,6 +42,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "fines_cny_whatif": ("Fines what-if (yuan)", "假设罚款（元）"), "fines_change_cny": ("Fines change (yuan)",
                                                                                     "罚款变化（元）"),
     "points_whatif": ("Points what-if", "假设考核分"), "points_change": ("Points change", "考核分变化"),
+    # the assessment beyond the fines
+    "grade": ("Annual grade", "年度考核等级"), "grade_whatif": ("Grade what-if", "假设考核等级"),
+    "grade_policy_version": ("Grade policy version", "评级政策版本"),
+    "positive_points": ("Positive points", "正分"), "negative_points": ("Negative points", "负分"),
+    "rewards_cny": ("Rewards (yuan)", "奖励（元）"), "department": ("Department", "对口部门"),
+    "share": ("Share of responsibility", "责任比例"), "points_of_complaint": ("Points of the complaint", "整件分值"),
+    "notice": ("Notice", "通报"), "overturned": ("Overturned on appeal", "申诉撤销"),
+    "appeal": ("Appeal", "申诉"), "appeal_id": ("Appeal (action id)", "申诉动作编号"),
+    "appeal_decision": ("Appeal decision", "申诉结论"), "upheld": ("Upheld", "维持"),
+    "decision": ("Decision", "结论"), "decided_at": ("Decided at", "裁定时间"), "filed_at": ("Filed at", "申诉时间"),
+    "due": ("Due", "到期"), "recipient": ("Recipient", "奖励对象"), "handled_count": ("Complaints handled", "处理件数"),
+    "satisfied_pct": ("Satisfaction %", "满意率%"),
     # roles
     "president": ("President", "行长"), "supervising_vp": ("Supervising VP", "分管行长"),
     "head": ("Outlet head", "网点负责人"), "handler": ("Complaint handler", "投诉处理人"),
@@ -56,6 +68,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "reopened": ("Reopened", "重新打开"), "annulled": ("Annulled (correction)", "撤销（更正）"),
     "extended": ("Deadline extended", "延期"), "appraisal_started": ("Appraisal started", "外部鉴定开始"),
     "appraisal_ended": ("Appraisal ended", "外部鉴定结束"),
+    "responsibility_assigned": ("Responsibility assigned", "认定对口部门责任"), "rewarded": ("Rewarded", "奖励"),
+    "appealed": ("Appealed", "申诉"), "appeal_decided": ("Appeal decided", "申诉裁定"),
     # channels and routes
     "hotline": ("Hotline", "热线"), "app": ("Mobile app", "手机银行"), "web": ("Website", "网站"),
     "email": ("Email", "电子邮件"), "letter": ("Letter", "信函"), "direct": ("Direct", "直接受理"),

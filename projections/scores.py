@@ -142,9 +142,23 @@ def with_quarters(rows: list[dict[str, Any]], by_quarter: dict[str, list[dict[st
         for q, there in found.items():
             mine = there.get(row[key])
             parts[q] = {"fines_cny": mine["fines_cny"] if mine and "fines_cny" in mine else "0.00",
-                        "points": mine["points"] if mine else 0}
+                        "points": mine["points"] if mine else 0,
+                        "positive_points": mine.get("positive_points", 0) if mine else 0,
+                        "negative_points": mine.get("negative_points", 0) if mine else 0}
         out.append(dict(row, quarters=parts))
     return out
+
+
+def graded(rows: list[dict[str, Any]], period: Period, policy: Policy, tz: tzinfo, key: str = "person",
+           ) -> list[dict[str, Any]]:
+    """Each row with its annual grade (年度考核等级) from the year's total points, by the bands of the version in
+    effect on the year's last day; `grade` is null outside a year (a quarter is not graded)."""
+    if period.months_count != 12:
+        return [dict(r, grade=None) for r in rows]
+    version = policy.on((period.end(tz) - timedelta(days=1)).date())
+    bands = version.assessment.grades
+    return [dict(r, grade=bands.of(Decimal(str(r["points"])), unit=key != "person"), grade_policy_version=version.id)
+            for r in rows]
 
 
 def diff(recorded: list[dict[str, Any]], whatif: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -160,5 +174,7 @@ def diff(recorded: list[dict[str, Any]], whatif: list[dict[str, Any]]) -> list[d
                      "fines_cny": str(fines_old), "fines_cny_whatif": str(fines_new),
                      "fines_change_cny": str(fines_new - fines_old), "points": points_old,
                      "points_whatif": points_new,
-                     "points_change": scoring.number(Decimal(str(points_new)) - Decimal(str(points_old)))})
+                     "points_change": scoring.number(Decimal(str(points_new)) - Decimal(str(points_old))),
+                     **({"grade": (old or {}).get("grade"), "grade_whatif": (new or {}).get("grade")}
+                        if "grade" in (old or new or {}) else {})})
     return rows

@@ -4,16 +4,24 @@ with the annual grade, appeals, rewards, accountability notices. Policy: plaintr
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+import json
+import tomllib
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from domain.actions import InvalidAction, parse_action
 from domain.organisation import OrganisationSpec
 from domain.periods import Period
-from domain.policy import DEFAULT, Policy
+from domain.policy import DEFAULT, InvalidPolicy, Policy
+from plaintrail.cli import main
 from plaintrail.commands.scores import compute
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_log
@@ -57,6 +65,16 @@ def settings(tmp_path: Path) -> Settings:
     settings = Settings(home=tmp_path)
     open_log(settings).load_organisation(OrganisationSpec.parse(ORG))
     return settings
+
+
+@pytest.fixture
+def home_cli(settings: Settings, capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
+    """`plaintrail --home HOME ARGS...` -> its JSON output."""
+    def run(*argv: str) -> Any:
+        capsys.readouterr()
+        assert main(["--home", str(settings.home), *argv]) == 0
+        return json.loads(capsys.readouterr().out)
+    return run
 
 
 def record(settings: Settings, *actions: dict[str, Any]) -> list[tuple[int, str]]:
@@ -116,3 +134,73 @@ def test_an_annulled_assignment_is_corrected_by_the_next(settings: Settings) -> 
     assert not record(settings, act("C1", "responsibility_assigned", "2024-04-23", shares={"D-CARD": "1"}))
     units = rows(settings, "2024Q2", units=True)
     assert "D-RET" not in units and units["D-CARD"]["points"] == -4
+
+
+# -- positive and negative points, the annual grade ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("points", "grade"), [
+    (Decimal("2"), "A"), (Decimal("1.99"), "B"), (Decimal("0"), "B"), (Decimal("-0.01"), "C"),
+    (Decimal("-6"), "C"), (Decimal("-6.01"), "D"), (Decimal("-1000"), "D"), (Decimal("40"), "A")])
+def test_grade_bands_edges_belong_to_the_better_band(points: Decimal, grade: str) -> None:
+    bands = Policy.load(DEFAULT).on(date(2024, 12, 31)).assessment.grades
+    assert bands.of(points) == grade
+
+
+def test_unit_bands_are_their_own() -> None:
+    bands = Policy.load(DEFAULT).on(date(2024, 12, 31)).assessment.grades
+    assert [bands.of(p, unit=True) for p in (10, 9, 0, -15, -16)] == ["A", "B", "B", "C", "D"]
+
+
+def test_bands_out_of_order_are_refused() -> None:
+    raw = tomllib.loads(DEFAULT.read_text(encoding="utf-8"))
+    raw["version"][0]["grades"]["person"] = [{"grade": "A", "min": 0}, {"grade": "B", "min": 5}, {"grade": "C"}]
+    with pytest.raises(InvalidPolicy, match="best first"):
+        Policy.parse(raw)
+    raw["version"][0]["grades"]["person"] = [{"grade": "A"}, {"grade": "B", "min": 5}]
+    with pytest.raises(InvalidPolicy, match="only the last band"):
+        Policy.parse(raw)
+
+
+def test_a_year_is_graded_with_each_quarter_beside_it(settings: Settings, home_cli: Any) -> None:
+    # H1: an hq complaint in Q1 (-1) and a regulator one in Q3 (-2): year -3 -> C (C from -6 up to 0)
+    assert not record(settings, *effective("C1", "O1", "2024-02-01", "2024-02-10"),
+                      *effective("C2", "O1", "2024-08-01", "2024-08-10", decided_by="nfra"))
+    year = {r["person"]: r for r in home_cli("scores", "--period", "2024", "--json")}
+    assert year["H1"]["points"] == -3 and year["H1"]["grade"] == "C" and year["H1"]["negative_points"] == -3
+    assert year["H1"]["positive_points"] == 0 and year["H1"]["grade_policy_version"] == "seed-2020"
+    assert year["H1"]["quarters"]["2024Q1"]["points"] == -1 and year["H1"]["quarters"]["2024Q3"]["points"] == -2
+    assert year["H1"]["quarters"]["2024Q2"] == {"fines_cny": "0.00", "points": 0, "positive_points": 0,
+                                                "negative_points": 0}
+    assert year["H1"]["fines_cny"] == "4500.00" and year["H1"]["entries"][0]["rule"] == "fine.hq"  # contract keys
+    quarter = {r["person"]: r for r in home_cli("scores", "--period", "2024Q1", "--json")}
+    assert quarter["H1"]["grade"] is None  # only a year is graded
+    units = {r["unit"]: r for r in home_cli("scores", "--period", "2024", "--units", "--json")}
+    assert units["O1"]["grade"] in {"A", "B", "C", "D"} and units["O1"]["kind"] == "outlet"
+
+
+@hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["O1", "O2"]), st.integers(1, 170), st.sampled_from(["hq", "pboc"]),
+                          st.sampled_from([None, "0.5", "0.25", "1"])), min_size=1, max_size=6))
+def test_totals_equal_the_sum_of_entries(tmp_path_factory: pytest.TempPathFactory,
+                                         cases: list[tuple[str, int, str, str | None]]) -> None:
+    settings = Settings(home=tmp_path_factory.mktemp("prop"))
+    open_log(settings).load_organisation(OrganisationSpec.parse(ORG))
+    actions = []
+    for n, (outlet, day, decided, share) in enumerate(cases):
+        when = (date(2024, 1, 1) + timedelta(days=day)).isoformat()
+        actions += effective(f"P{n}", outlet, when, when, decided_by=decided)
+        if share is not None:
+            rest = {"D-CARD": str(1 - Decimal(share))} if share != "1" else {}
+            actions.append(act(f"P{n}", "responsibility_assigned", when, shares={"D-RET": share, **rest}))
+    assert not record(settings, *actions)
+    for period in ("2024Q1", "2024Q2", "2024"):
+        for units in (False, True):
+            for row in rows(settings, period, units).values():
+                entries = row["entries"]
+                assert Decimal(str(row["points"])) == sum(Decimal(str(e["points"])) for e in entries)
+                assert Decimal(str(row["positive_points"])) + Decimal(str(row["negative_points"])) == \
+                    Decimal(str(row["points"]))
+                if not units:
+                    assert Decimal(row["fines_cny"]) == sum(Decimal(e["amount"]) for e in entries
+                                                            if e["rule"].startswith(("fine.", "accountability.")))
