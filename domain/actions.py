@@ -197,6 +197,35 @@ class ResponsibilityAssigned(_Action):
         return {"shares": {d: f"{s.normalize():f}" for d, s in self.shares.items()}, "reason": self.reason}
 
 
+class Rewarded(_Action):
+    """A unit or person who contributed specially to resolving a complaint that was not the bank's fault
+    (its standing validation says bank_caused: false); the policy values the reward."""
+
+    action: Literal["rewarded"]
+    recipient: Id  # a person id, or a unit id
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class Appealed(_Action):
+    """A person contests one entry of the assessment: the entry of `subject` under `rule` for this complaint."""
+
+    action: Literal["appealed"]
+    subject: Id  # whose entry: the person (or unit) the scores list it under
+    rule: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z_.]+$")]  # as the entry names it
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class AppealDecided(_Action):
+    """An authorised role's decision on an appeal: `overturned` takes the entry out of the totals."""
+
+    action: Literal["appeal_decided"]
+    actor: Id  # who decided: the policy says which roles may
+    appeal_action_id: Id
+    decision: Literal["upheld", "overturned"]
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+    evidence: Text = ""  # the decision's evidence (a document reference, a finding)
+
+
 class Annulled(_Action):
     action: Literal["annulled"]
     target_action_id: Id
@@ -206,14 +235,14 @@ class Annulled(_Action):
 Action = Annotated[
     Received | Assigned | Contacted | Feedback | Withdrawn | Closed | Handled | Callback | Escalated
     | MediationRequested | MediationConcluded | Validated | Compensated | PublicOpinion | Reopened | Annulled
-    | Extended | AppraisalStarted | AppraisalEnded | ResponsibilityAssigned,
+    | Extended | AppraisalStarted | AppraisalEnded | ResponsibilityAssigned | Rewarded | Appealed | AppealDecided,
     Field(discriminator="action"),
 ]
 ACTION_NAMES: tuple[str, ...] = (
     "received", "assigned", "contacted", "feedback", "withdrawn", "closed", "handled", "callback",
     "escalated", "mediation_requested", "mediation_concluded", "validated", "compensated",
     "public_opinion", "reopened", "annulled", "extended", "appraisal_started", "appraisal_ended",
-    "responsibility_assigned",
+    "responsibility_assigned", "rewarded", "appealed", "appeal_decided",
 )
 
 _adapter: TypeAdapter[Action] = TypeAdapter(Action)

@@ -26,13 +26,15 @@ ACTION_OF_EVENT = {
     "Complaint.Compensated": "compensated", "Complaint.PublicOpinionReported": "public_opinion",
     "Complaint.Reopened": "reopened", "Complaint.Annulled": "annulled", "Complaint.Extended": "extended",
     "Complaint.AppraisalStarted": "appraisal_started", "Complaint.AppraisalEnded": "appraisal_ended",
-    "Complaint.ResponsibilityAssigned": "responsibility_assigned",
+    "Complaint.ResponsibilityAssigned": "responsibility_assigned", "Complaint.Rewarded": "rewarded",
+    "Complaint.Appealed": "appealed", "Complaint.AppealDecided": "appeal_decided",
 }
+ASSESSED = frozenset({"rewarded", "appealed", "appeal_decided"})  # facts the assessment reads outside the fines
 _COMMON = ("complaint_id", "action_id", "at", "actor")
 
 
 _CHECKED = frozenset({"extended", "compensated", "mediation_concluded", "validated", "annulled",
-                      "responsibility_assigned"})
+                      "responsibility_assigned", "rewarded", "appealed", "appeal_decided"})
 
 
 def _check_fields(action: str, fields: dict[str, Any]) -> None:
@@ -50,6 +52,12 @@ def _check_fields(action: str, fields: dict[str, Any]) -> None:
     elif action == "responsibility_assigned" and not (isinstance(fields["shares"], dict) and all(
             isinstance(d, str) and Decimal(str(s)).is_finite() for d, s in fields["shares"].items())):
         raise TypeError("responsibility_assigned needs 'shares': {department: share}")
+    elif action == "rewarded" and not isinstance(fields["recipient"], str):
+        raise TypeError("rewarded needs a 'recipient'")
+    elif action == "appealed" and not (isinstance(fields["subject"], str) and isinstance(fields["rule"], str)):
+        raise TypeError("appealed needs a 'subject' and a 'rule'")
+    elif action == "appeal_decided" and fields["decision"] not in ("upheld", "overturned"):
+        raise ValueError(f"appeal_decided: decision {fields['decision']!r} is neither upheld nor overturned")
 
 
 @dataclass

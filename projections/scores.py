@@ -16,7 +16,8 @@ from typing import Any
 
 import orjson
 
-from domain import scoring
+from domain import assessment, scoring
+from domain.facts import ComplaintFacts
 from domain.periods import Period
 from domain.policy import Policy
 from domain.sla import SlaRules
@@ -46,9 +47,11 @@ def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, 
              ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
     chart = queries.org_chart(store)
     found: list[scoring.Entry] = []
+    errors: list[scoring.Liability] = []  # effective complaints: the period's, and the window's before it
     counted = {regime for version in policy.versions for regime in version.sla_regimes}
     for known in liabilities.known(store, period, tz, now, rules, received=outlets):
         if known.liability is not None:
+            errors.append(known.liability)
             found.extend(e for e in scoring.liability_entries(known.liability, chart, policy, tz)
                          if outlets or scoring.for_person(e))
         breached = _breached(known.verdicts)
@@ -67,6 +70,11 @@ def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, 
     if outlets:
         found.extend(scoring.overdue_entries(hot_issues, start.date(), (end - timedelta(days=1)).date(),
                                              overdue_points))
+    assessed = queries.assessed_facts(store)
+    found.extend(e for e in _assessed(store, assessed, policy, tz, start, end, errors, now, rules)
+                 if outlets or scoring.for_person(e))
+    found = assessment.apply_appeals(found, (a for facts in assessed for a in assessment.appeals_of(facts)),
+                                     chart, policy, tz)
     corrections: list[dict[str, Any]] = []
     for outlet, received_at, found_here in liabilities.annulled(store, tz, end, rules):
         items = scoring.corrections_in(found_here, tz, start, end)
@@ -75,6 +83,33 @@ def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, 
             people = sorted({p for r in policy.on(end.date()).roles for p in responsible[r]})
             corrections.extend(dict(item, outlet=outlet, people=people) for item in items)
     return found, corrections
+
+
+def _assessed(store: ReadModelStore, assessed: list[ComplaintFacts], policy: Policy, tz: tzinfo, start: datetime,
+              end: datetime, errors: list[scoring.Liability], now: datetime, rules: SlaRules | None,
+              ) -> list[scoring.Entry]:
+    """Rewards recorded in the period, and the accountability notices its effective complaints raise (the
+    window before the period read too: a notice counts the errors of the window that ends at it)."""
+    units = set(queries.unit_names(store)[0])
+    found = [e for facts in assessed
+             for e in assessment.reward_entries(facts, policy, tz, units, start, end)]
+    window = max((v.assessment.repeat_window_days for v in policy.versions if v.assessment.repeat_errors), default=0)
+    if window:
+        for month in months_between(start - timedelta(days=window), start, tz):
+            errors.extend(k.liability for k in liabilities.known(store, month, tz, now, rules, received=False)
+                          if k.liability is not None)
+        found.extend(assessment.notices(errors, policy, tz, start, end))
+    return found
+
+
+def months_between(first: datetime, end: datetime, tz: tzinfo) -> list[Period]:
+    """The months from the one holding `first` up to the one before `end`'s (end exclusive, at a month's start)."""
+    month = Period.month_of(first, tz)
+    found = []
+    while month.start(tz) < end:
+        found.append(month)
+        month = Period(month.year + month.first_month // 12, month.first_month % 12 + 1, 1)
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -95,14 +130,16 @@ def person_rows(found: list[scoring.Entry], corrections: list[dict[str, Any]], n
             touched[person].append({k: v for k, v in item.items() if k != "people"})
     rows = []
     for person in sorted(set(by_person) | set(touched)):
-        mine = sorted(by_person.get(person, []), key=lambda e: (e.complaint_id or "", e.rule))
+        both = sorted(by_person.get(person, []), key=lambda e: (e.complaint_id or "", e.rule))
+        mine = [e for e in both if not assessment.overturned(e)]
         rows.append({"person": person, "name": names.get(person, ""),
                      "fines_cny": str(sum((e.amount for e in mine if e.rule.startswith(scoring.FINE_RULES)),
                                           Decimal("0.00"))),
                      "points": total(mine), "entries": [e.as_json() for e in mine],
                      "corrections": touched.get(person, []), **signs(mine),
                      "rewards_cny": str(sum((e.amount for e in mine if e.rule.startswith("reward.")),
-                                            Decimal("0.00")))})
+                                            Decimal("0.00"))),
+                     "overturned": [e.as_json() for e in both if assessment.overturned(e)]})
     return rows
 
 
@@ -125,10 +162,14 @@ def unit_rows(found: list[scoring.Entry], store: ReadModelStore) -> list[dict[st
         if not scoring.for_person(entry):
             by_unit[entry.subject].append(entry)
     names, kinds = queries.unit_names(store)
-    return [{"unit": unit, "name": names.get(unit, ""), "kind": kinds.get(unit, ""), "points": total(mine),
-             **signs(mine),
-             "entries": [e.as_json() for e in sorted(mine, key=lambda e: (e.rule, e.complaint_id or ""))]}
-            for unit, mine in sorted(by_unit.items())]
+    rows = []
+    for unit, both in sorted(by_unit.items()):
+        both.sort(key=lambda e: (e.rule, e.complaint_id or ""))
+        mine = [e for e in both if not assessment.overturned(e)]
+        rows.append({"unit": unit, "name": names.get(unit, ""), "kind": kinds.get(unit, ""), "points": total(mine),
+                     **signs(mine), "entries": [e.as_json() for e in mine],
+                     "overturned": [e.as_json() for e in both if assessment.overturned(e)]})
+    return rows
 
 
 def with_quarters(rows: list[dict[str, Any]], by_quarter: dict[str, list[dict[str, Any]]], key: str = "person",

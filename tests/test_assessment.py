@@ -204,3 +204,154 @@ def test_totals_equal_the_sum_of_entries(tmp_path_factory: pytest.TempPathFactor
                 if not units:
                     assert Decimal(row["fines_cny"]) == sum(Decimal(e["amount"]) for e in entries
                                                             if e["rule"].startswith(("fine.", "accountability.")))
+
+
+# -- appeals ----------------------------------------------------------------------------------------------
+
+
+def appealed_fine(settings: Settings) -> None:
+    assert not record(settings, *effective("C1", "O1", "2024-02-01", "2024-02-05"),
+                      act("C1", "appealed", "2024-02-06", action_id="A1", actor="H1", subject="H1", rule="fine.hq",
+                          reason="the customer's misunderstanding, not the outlet's"))
+
+
+def test_an_overturned_entry_leaves_the_totals_and_stays_visible_with_the_evidence(settings: Settings) -> None:
+    appealed_fine(settings)
+    before = rows(settings, "2024Q1")
+    assert before["H1"]["fines_cny"] == "2000.00" and before["H1"]["entries"][0]["appeal_decision"] == "pending"
+    assert not record(settings, act("C1", "appeal_decided", "2024-02-10", action_id="D1", actor="PRES",
+                                    appeal_action_id="A1", decision="overturned", reason="recording shows no fault",
+                                    evidence="录音 2024-02-01 10:03"))
+    after = rows(settings, "2024Q1")
+    h1 = after["H1"]
+    assert (h1["fines_cny"], h1["points"], h1["entries"]) == ("0.00", 0, [])
+    [gone] = h1["overturned"]
+    assert gone["rule"] == "fine.hq" and gone["amount"] == "2000.00" and gone["appeal_decision"] == "overturned"
+    decided = gone["appeal"]["decided"]
+    assert (decided["by"], decided["evidence"], decided["action_id"]) == ("PRES", "录音 2024-02-01 10:03", "D1")
+    assert after["VP"]["fines_cny"] == after["PRES"]["fines_cny"] == "2000.00"  # only the entry appealed
+    units = rows(settings, "2024Q1", units=True)
+    [own] = [e for e in units["O1"]["entries"] if e["rule"] == "outlet.effective.hq"]  # not appealed: it stands
+    assert own["points"] == -2 and units["O1"]["overturned"] == []
+
+
+def test_a_second_appeal_on_the_same_entry_is_refused(settings: Settings) -> None:
+    appealed_fine(settings)
+    again = act("C1", "appealed", "2024-02-07", actor="H1", subject="H1", rule="fine.hq", reason="once more")
+    [(line, reason)] = record(settings, again)
+    assert "appealed already (A1); one appeal per entry" in reason
+    assert not record(settings, act("C1", "appeal_decided", "2024-02-10", actor="PRES", appeal_action_id="A1",
+                                    decision="upheld", reason="the fault stands"))
+    assert record(settings, dict(again, action_id="again-2"))  # still refused after the decision
+    assert not record(settings, act("C1", "appealed", "2024-02-07", actor="VP", subject="VP", rule="fine.hq",
+                                    reason="another person's entry is another appeal"))
+    h1 = rows(settings, "2024Q1")["H1"]
+    assert h1["fines_cny"] == "2000.00" and h1["entries"][0]["appeal"]["decision"] == "upheld"
+
+
+def test_a_decision_needs_a_standing_appeal_and_only_one(settings: Settings) -> None:
+    appealed_fine(settings)
+    [(_, reason)] = record(settings, act("C1", "appeal_decided", "2024-02-10", actor="PRES", appeal_action_id="NOPE",
+                                         decision="overturned", reason="x"))
+    assert "no standing appeal NOPE" in reason
+    assert not record(settings, act("C1", "appeal_decided", "2024-02-10", action_id="D1", actor="PRES",
+                                    appeal_action_id="A1", decision="upheld", reason="x"))
+    [(_, reason)] = record(settings, act("C1", "appeal_decided", "2024-02-11", actor="PRES", appeal_action_id="A1",
+                                         decision="overturned", reason="y"))
+    assert "decided already (D1)" in reason
+    with pytest.raises(InvalidAction, match="actor"):  # a decision names who decided
+        parse_action(act("C1", "appeal_decided", "2024-02-11", appeal_action_id="A1", decision="upheld", reason="z"))
+
+
+def test_a_decision_by_a_role_the_policy_does_not_authorise_does_not_count(settings: Settings) -> None:
+    appealed_fine(settings)
+    assert not record(settings, act("C1", "appeal_decided", "2024-02-10", actor="C1", appeal_action_id="A1",
+                                    decision="overturned", reason="my colleague"))
+    h1 = rows(settings, "2024Q1")["H1"]
+    assert h1["fines_cny"] == "2000.00" and h1["overturned"] == []
+    appeal = h1["entries"][0]["appeal"]
+    assert appeal["decision"] == "pending" and "C1 held none of the roles" in appeal["decided"]["not_counted"]
+
+
+def test_appeals_have_their_own_deadline_on_the_sla_watch(settings: Settings, home_cli: Any) -> None:
+    appealed_fine(settings)  # filed 2024-02-06: due 15 days later, 2024-02-21
+    assert not record(settings, *effective("C2", "O2", "2024-02-01", "2024-02-05"),
+                      act("C2", "appealed", "2024-02-06", action_id="A2", actor="H2", subject="H2", rule="fine.hq",
+                          reason="r"),
+                      act("C2", "appeal_decided", "2024-02-22", actor="PRES", appeal_action_id="A2",
+                          decision="upheld", reason="late"))
+    watch = {r["appeal_id"]: r for r in home_cli("sla", "--period", "2024-02", "--appeals", "--json")}
+    assert watch["A1"]["due"] == "2024-02-21" and watch["A1"]["verdict"] == "breached"  # still open in 2026
+    assert watch["A2"]["verdict"] == "breached" and watch["A2"]["decision"] == "upheld"
+    assert home_cli("sla", "--period", "2024-03", "--appeals", "--json") == []
+
+
+# -- rewards ----------------------------------------------------------------------------------------------
+
+
+def not_bank_caused(cid: str, outlet: str, day: str) -> list[dict[str, Any]]:
+    return [act(cid, "received", day, outlet=outlet, channel="hotline", via="direct"),
+            act(cid, "validated", day, action_id=f"{cid}-V", effective=False, decided_by="hq", bank_caused=False)]
+
+
+def test_rewards_for_complaints_not_the_banks_fault_are_valued_by_the_policy(settings: Settings) -> None:
+    assert not record(settings, *not_bank_caused("C1", "O1", "2024-05-02"),
+                      act("C1", "rewarded", "2024-05-03", action_id="RW1", actor="PRES", recipient="C1",
+                          reason="calmed a misunderstanding 消费者误解 in one visit"),
+                      act("C1", "rewarded", "2024-05-03", action_id="RW2", actor="PRES", recipient="O1",
+                          reason="the outlet's team stayed late"))
+    person = rows(settings, "2024Q2")["C1"]
+    assert (person["points"], person["positive_points"], person["rewards_cny"], person["fines_cny"]) == \
+        (2, 2, "500.00", "0.00")
+    [entry] = person["entries"]
+    assert entry["rule"] == "reward.person" and entry["rewarded_by"] == "PRES" and "消费者误解" in entry["reason"]
+    assert entry["events"] == ["C1-V", "RW1"] and entry["policy_version"] == "seed-2020"
+    unit = rows(settings, "2024Q2", units=True)["O1"]
+    assert [e["points"] for e in unit["entries"] if e["rule"] == "reward.unit"] == [3]
+
+
+def test_a_reward_needs_a_standing_validation_that_the_bank_was_not_at_fault(settings: Settings) -> None:
+    assert not record(settings, *effective("C1", "O1", "2024-05-02", "2024-05-03"))
+    [(_, reason)] = record(settings, act("C1", "rewarded", "2024-05-04", recipient="C1", reason="x"))
+    assert "bank_caused: false" in reason
+    assert not record(settings, *not_bank_caused("C2", "O1", "2024-05-02"),
+                      act("C2", "rewarded", "2024-05-03", recipient="C1", reason="good work"),
+                      act("C2", "annulled", "2024-05-04", target_action_id="C2-V", reason="decided wrongly"),
+                      act("C2", "validated", "2024-05-04", effective=True, decided_by="hq", bank_caused=True))
+    assert "C1" not in rows(settings, "2024Q2")  # the later validation withdraws the reward
+
+
+# -- accountability (问责/通报) -----------------------------------------------------------------------------
+
+
+def assigned(cid: str, day: str, handler: str) -> dict[str, Any]:
+    return act(cid, "assigned", day, assignee=handler)
+
+
+def test_repeated_errors_within_the_window_raise_a_named_notice(settings: Settings) -> None:
+    # C1 handles three effective complaints validated 2024-01-10, 03-01 and 04-05: within 90 days of each other
+    # (86 days from the first to the third) -> a notice on 04-05 (Q2). O1 too. O2's third is 91 days out: none.
+    cases = [("K1", "O1", "2024-01-05", "2024-01-10"), ("K2", "O1", "2024-02-20", "2024-03-01"),
+             ("K3", "O1", "2024-04-01", "2024-04-05"),
+             ("M1", "O2", "2024-01-05", "2024-01-10"), ("M2", "O2", "2024-02-20", "2024-03-01"),
+             ("M3", "O2", "2024-04-01", "2024-04-10")]
+    actions: list[dict[str, Any]] = []
+    for cid, outlet, received, validated in cases:
+        actions.append(act(cid, "received", received, outlet=outlet, channel="hotline", via="direct"))
+        if outlet == "O1":
+            actions.append(assigned(cid, received, "C1"))
+        actions.append(act(cid, "validated", validated, action_id=f"{cid}-V", effective=True, decided_by="hq",
+                           bank_caused=True))
+    assert not record(settings, *actions)
+    assert "C1" not in rows(settings, "2024Q1")
+    person = rows(settings, "2024Q2")["C1"]
+    [notice] = person["entries"]
+    assert notice["rule"] == "accountability.person" and notice["complaints"] == ["K1", "K2", "K3"]
+    assert notice["points"] == -5 and notice["amount"] == "1000.00" and person["fines_cny"] == "1000.00"
+    assert {"K1-V", "K2-V", "K3-V"} <= set(notice["events"]) and notice["notice"].startswith("通报 person C1")
+    units = rows(settings, "2024Q2", units=True)
+    assert [e["complaints"] for e in units["O1"]["entries"] if e["rule"] == "accountability.outlet"] == \
+        [["K1", "K2", "K3"]]
+    assert not [e for e in units["O2"]["entries"] if e["rule"].startswith("accountability")]
+    year = rows(settings, "2024")["C1"]  # the same notice, whichever period is asked
+    assert [e["notice"] for e in year["entries"]] == [notice["notice"]]
