@@ -53,7 +53,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "appeal_decision": ("Appeal decision", "申诉结论"), "upheld": ("Upheld", "维持"),
     "decision": ("Decision", "结论"), "decided_at": ("Decided at", "裁定时间"), "filed_at": ("Filed at", "申诉时间"),
     "due": ("Due", "到期"), "recipient": ("Recipient", "奖励对象"), "handled_count": ("Complaints handled", "处理件数"),
-    "satisfied_pct": ("Satisfaction %", "满意率%"),
+    "outlets": ("Outlets", "网点"), "late": ("Late", "超时件数"),
     # roles
     "president": ("President", "行长"), "supervising_vp": ("Supervising VP", "分管行长"),
     "head": ("Outlet head", "网点负责人"), "handler": ("Complaint handler", "投诉处理人"),

@@ -25,6 +25,7 @@ from plaintrail.cli import main
 from plaintrail.commands.scores import compute
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_log
+from projections.staff import ranked
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ORG = {
@@ -355,3 +356,36 @@ def test_repeated_errors_within_the_window_raise_a_named_notice(settings: Settin
     assert not [e for e in units["O2"]["entries"] if e["rule"].startswith("accountability")]
     year = rows(settings, "2024")["C1"]  # the same notice, whichever period is asked
     assert [e["notice"] for e in year["entries"]] == [notice["notice"]]
+
+
+# -- the complaint staff's monthly ranking ------------------------------------------------------------------
+
+
+def test_staff_ranking_by_on_time_rate_then_satisfaction(settings: Settings, home_cli: Any) -> None:
+    def handled(cid: str, handler: str, same_day: bool, satisfied: bool | None) -> list[dict[str, Any]]:
+        day, end = "2024-03-04", "2024-03-04" if same_day else "2024-03-06"
+        out = [act(cid, "received", day, outlet="O1", channel="hotline", via="direct", actor="H1"),
+               assigned(cid, day, handler), act(cid, "contacted", day), act(cid, "handled", end, outcome="resolved"),
+               act(cid, "feedback", end), act(cid, "closed", end)]
+        if satisfied is not None:
+            out.append(act(cid, "callback", "2024-03-08", satisfied=satisfied))
+        return out
+    # C1: 2 complaints, both same-day (on time under same_day and cbirc), callbacks 1 satisfied of 2 -> 100%, 50%
+    # H2 (as handler): 1 complaint, late under same_day -> 0%; C3 (never assigned: H1 received) ...
+    assert not record(settings, *handled("S1", "C1", True, True), *handled("S2", "C1", True, False),
+                      *handled("S3", "H2", False, True), *handled("S4", "RH", True, True))
+    ranking = home_cli("staff", "--period", "2024-03", "--json")
+    assert [(r["rank"], r["handler"]) for r in ranking] == [(1, "RH"), (2, "C1"), (3, "H2")]
+    c1 = ranking[1]
+    assert (c1["handled_count"], c1["on_time"], c1["late"], c1["on_time_pct"]) == (2, 2, 0, 100.0)
+    assert (c1["callbacks"], c1["satisfaction_pct"], c1["repeats"]) == (2, 50.0, 0)
+    assert ranking[2]["on_time_pct"] == 0.0 and ranking[0]["regimes"] == ["cbirc", "same_day"]
+    assert home_cli("staff", "--period", "2024-04", "--json") == []
+
+
+def test_equal_handlers_share_a_rank_and_the_next_skips() -> None:
+    def row(handler: str, on_time: float | None, handled: int) -> dict[str, Any]:
+        return {"handler": handler, "on_time_pct": on_time, "satisfaction_pct": 90.0, "repeat_pct": 0.0,
+                "handled_count": handled}
+    rows = ranked([row("b", 90.0, 3), row("a", 90.0, 3), row("c", None, 9), row("d", 95.0, 1)])
+    assert [(r["rank"], r["handler"]) for r in rows] == [(1, "d"), (2, "a"), (2, "b"), (4, "c")]
