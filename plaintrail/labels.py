@@ -54,6 +54,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "decision": ("Decision", "结论"), "decided_at": ("Decided at", "裁定时间"), "filed_at": ("Filed at", "申诉时间"),
     "due": ("Due", "到期"), "recipient": ("Recipient", "奖励对象"), "handled_count": ("Complaints handled", "处理件数"),
     "outlets": ("Outlets", "网点"), "late": ("Late", "超时件数"),
+    "appeal_reason": ("Appeal reason", "申诉理由"), "appeal_decided_by": ("Appeal decided by", "申诉裁定人"),
+    "decision_evidence": ("Decision's evidence", "裁定依据"), "decision_reason": ("Decision's reason", "裁定理由"),
+    "complaints_named": ("Complaints named", "通报投诉"), "rewarded_by": ("Rewarded by", "奖励决定人"),
     # roles
     "president": ("President", "行长"), "supervising_vp": ("Supervising VP", "分管行长"),
     "head": ("Outlet head", "网点负责人"), "handler": ("Complaint handler", "投诉处理人"),

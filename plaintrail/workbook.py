@@ -64,7 +64,7 @@ def people_rows(rows: list[dict[str, Any]], key: str = "person") -> list[dict[st
         entries = r.get("entries", [])
         quarters = {f"{k} {q}": v[k] for q, v in r.get("quarters", {}).items()
                     for k in ("fines_cny", "points", "positive_points", "negative_points") if k in r and k in v}
-        out.append({**{k: v for k, v in r.items() if k not in ("entries", "corrections", "quarters")},
+        out.append({**{k: v for k, v in r.items() if k not in ("entries", "corrections", "quarters", "overturned")},
                     **({"roles": ", ".join(both(role) for role in sorted({role for e in entries
                                                                           for role in e.get("roles", [])}))}
                        if key == "person" else {}),
@@ -74,7 +74,20 @@ def people_rows(rows: list[dict[str, Any]], key: str = "person") -> list[dict[st
 
 
 def entry_rows(rows: list[dict[str, Any]], key: str = "person") -> list[dict[str, Any]]:
-    return [{key: r[key], "name": r.get("name", ""), **e} for r in rows for e in r.get("entries", [])]
+    """Every entry, and after a row's counted ones those an appeal overturned (out of the totals, in the
+    record), each with the appeal's decision and its evidence."""
+    return [{key: r[key], "name": r.get("name", ""), **_flat_appeal(e)}
+            for r in rows for e in [*r.get("entries", []), *r.get("overturned", [])]]
+
+
+def _flat_appeal(entry: dict[str, Any]) -> dict[str, Any]:
+    appeal = entry.get("appeal")
+    if not appeal:
+        return entry
+    decided = appeal.get("decided") or {}
+    return {**{k: v for k, v in entry.items() if k != "appeal"}, "appeal_id": appeal["appeal_id"],
+            "appeal_reason": appeal["reason"], "appeal_decided_by": decided.get("by"),
+            "decision_evidence": decided.get("evidence"), "decision_reason": decided.get("reason")}
 
 
 def _width(text: Any) -> int:
@@ -85,7 +98,7 @@ def _width(text: Any) -> int:
 def add_sheet(book: Workbook, title: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
     sheet = book.create_sheet(title)
     present = [c for c in columns if any(c in r for r in rows)] or columns
-    extra = sorted({k for r in rows for k in r} - set(present) - {"entries", "corrections"})
+    extra = sorted({k for r in rows for k in r} - set(present) - {"entries", "corrections", "overturned"})
     present += [c for c in extra if not any(isinstance(r.get(c), dict) for r in rows)]
     sheet.append([header(c) for c in present])
     for cell in sheet[1]:

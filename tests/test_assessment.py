@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from domain.actions import InvalidAction, parse_action
 from domain.organisation import OrganisationSpec
@@ -389,3 +390,65 @@ def test_equal_handlers_share_a_rank_and_the_next_skips() -> None:
                 "handled_count": handled}
     rows = ranked([row("b", 90.0, 3), row("a", 90.0, 3), row("c", None, 9), row("d", 95.0, 1)])
     assert [(r["rank"], r["handler"]) for r in rows] == [(1, "d"), (2, "a"), (2, "b"), (4, "c")]
+
+
+# -- what-if and the HR workbook ------------------------------------------------------------------------------
+
+
+def test_another_policy_re_decides_the_whole_assessment(settings: Settings, home_cli: Any, tmp_path: Path) -> None:
+    assert not record(settings, *effective("C1", "O1", "2024-03-05", "2024-04-02"),
+                      act("C1", "responsibility_assigned", "2024-04-03", shares={"D-RET": "0.5", "D-CARD": "0.5"}),
+                      *not_bank_caused("C2", "O1", "2024-05-02"),
+                      act("C2", "rewarded", "2024-05-03", actor="PRES", recipient="C1", reason="r"))
+    raw = tomllib.loads(DEFAULT.read_text(encoding="utf-8"))
+    version = raw["version"][0]
+    version["departments"]["hq"] = -10
+    version["rewards"]["person_points"] = 7
+    version["grades"]["person"] = [{"grade": "A", "min": 5}, {"grade": "B"}]
+    other = tmp_path / "other.toml"
+    other.write_text(to_toml(raw), encoding="utf-8")
+    diff = {r["person"]: r for r in home_cli("scores", "--period", "2024", "--policy", str(other), "--diff", "--json")}
+    assert (diff["C1"]["points"], diff["C1"]["points_whatif"], diff["C1"]["points_change"]) == (2, 7, 5)
+    assert (diff["C1"]["grade"], diff["C1"]["grade_whatif"]) == ("A", "A") and diff["H1"]["grade_whatif"] == "B"
+    units = {r["unit"]: r for r in home_cli("scores", "--period", "2024Q2", "--units", "--policy", str(other),
+                                            "--json")}
+    assert units["D-RET"]["points"] == units["D-CARD"]["points"] == -5
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """Just enough TOML for a policy: [[version]] tables of scalars, lists and inline tables."""
+    def scalar(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, dict):
+            return "{ " + ", ".join(f"{k} = {scalar(v)}" for k, v in value.items()) + " }"
+        if isinstance(value, list):
+            return "[" + ", ".join(scalar(v) for v in value) + "]"
+        return json.dumps(value) if isinstance(value, str) else str(value)
+    out = []
+    for version in data["version"]:
+        out.append("[[version]]")
+        out += [f"{k} = {scalar(v)}" for k, v in version.items() if not isinstance(v, dict)]
+        for name, table in version.items():
+            if isinstance(table, dict):
+                out.append(f"[version.{name}]")
+                out += [f"{k} = {scalar(v)}" for k, v in table.items()]
+    return "\n".join(out) + "\n"
+
+
+def test_the_workbook_keeps_overturned_entries_with_the_decision(settings: Settings, home_cli: Any,
+                                                                 tmp_path: Path) -> None:
+    appealed_fine(settings)
+    assert not record(settings, act("C1", "appeal_decided", "2024-02-10", actor="PRES", appeal_action_id="A1",
+                                    decision="overturned", reason="no fault", evidence="录音 R-7"))
+    book_path = tmp_path / "hr.xlsx"
+    assert main(["--home", str(settings.home), "scores", "--period", "2024", "--xlsx", str(book_path)]) == 0
+    book = load_workbook(book_path)
+    people = book["people"]
+    header = [c.value for c in people[1]]
+    assert "Annual grade 年度考核等级" in header and "Positive points 正分" in header
+    entries = book["entries"]
+    names = [c.value for c in entries[1]]
+    lines = [dict(zip(names, (c.value for c in row), strict=True)) for row in entries.iter_rows(min_row=2)]
+    [gone] = [line for line in lines if line["Person id 工号"] == "H1"]
+    assert gone["Appeal decision 申诉结论"] == "overturned" and gone["Decision's evidence 裁定依据"] == "录音 R-7"
