@@ -42,10 +42,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "appraisal_started": (IN_PROGRESS, None),
     "appraisal_ended": (IN_PROGRESS, None),
     "responsibility_assigned": (ACTIVE, None),
-    # The assessment's own facts: about the record's consequences, at any time after receipt.
-    "rewarded": (RECORDED, None),
-    "appealed": (RECORDED, None),
-    "appeal_decided": (RECORDED, None),
+    # The assessment's own facts, like a validation: any time after receipt, a withdrawn complaint reopened first.
+    "rewarded": (ACTIVE, None),
+    "appealed": (ACTIVE, None),
+    "appeal_decided": (ACTIVE, None),
     # A correction is about the record, not the complaint: it is allowed whenever there is a record.
     "annulled": (RECORDED, None),
 }
