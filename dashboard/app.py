@@ -17,6 +17,7 @@ PAGES = {  # page name -> (script under views/, title, icon)
     "scores": ("views/scores.py", "Assessment scores", ":material/payments:"),
     "sla": ("views/sla.py", "SLA monitor", ":material/timer:"),
     "hot": ("views/hot.py", "Hot issues 热点问题", ":material/local_fire_department:"),
+    "staff": ("views/staff.py", "Staff ranking 客服排名", ":material/military_tech:"),
 }
 
 

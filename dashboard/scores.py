@@ -17,7 +17,7 @@ from plaintrail import workbook
 from plaintrail.commands.scores import flat
 from plaintrail.labels import both
 from plaintrail.output import spreadsheet_safe
-from projections.scores import diff, quarters, with_quarters
+from projections.scores import diff, graded, quarters, with_quarters
 
 KINDS = {"quarter": "Quarter 季度", "half": "Half-year 半年", "year": "Year 年度"}
 
@@ -38,7 +38,7 @@ def page() -> None:
     listed = choices(kind)
     choice = period_col.selectbox("Which", listed or ["-"]) or "-"
     who = who_col.radio("Scores of", ["people", "outlets"], horizontal=True,
-                        format_func=lambda w: "People 人员" if w == "people" else "Outlets 网点") or "people"
+                        format_func=lambda w: "People 人员" if w == "people" else "Units 机构与部门") or "people"
     if choice == "-":
         st.info("No complaints recorded yet.")
         return
@@ -46,6 +46,7 @@ def page() -> None:
     units = who == "outlets"
     key = "unit" if units else "person"
     rows, corrections = data.reader().scores(period, policy, units=units)
+    rows = graded(rows, period, policy, data.settings().tz, key)
     inside = quarters(period) if period.months_count > 3 else []
     if inside:
         rows = with_quarters(rows, {str(q): data.reader().scores(q, policy, units=units)[0] for q in inside}, key)
@@ -76,6 +77,10 @@ def table(rows: list[dict[str, Any]], key: str) -> pd.DataFrame:
     for r in rows:
         outlets = sorted({e.get("outlet") or r[key] for e in r["entries"]} or ({r[key]} if key == "unit" else set()))
         line: dict[str, Any] = {key: r[key], "name": r.get("name", "")}
+        if r.get("grade"):
+            line["grade"] = r["grade"]
+        if key == "unit":
+            line["kind"] = r.get("kind", "")
         if key == "person":
             line["roles"] = ", ".join(sorted({role for e in r["entries"] for role in e.get("roles", [])}))
         line["branch"] = ", ".join(sorted({named(chart.ancestor_of_kind(o, "branch")) for o in outlets} - {""}))
@@ -83,12 +88,16 @@ def table(rows: list[dict[str, Any]], key: str) -> pd.DataFrame:
                                               - {""}))
         if key == "person":
             line["fines_cny"] = float(Decimal(r["fines_cny"]))
-        line["points"] = int(r["points"])
+        if key == "person":
+            line["rewards_cny"] = float(Decimal(r.get("rewards_cny", "0")))
+        line["points"] = float(r["points"])
+        line["positive_points"] = float(r.get("positive_points", 0))
+        line["negative_points"] = float(r.get("negative_points", 0))
         line["complaints"] = len({e["complaint_id"] for e in r["entries"] if e.get("complaint_id")})
         for q, v in r.get("quarters", {}).items():
             if key == "person":
                 line[f"fines_cny {q}"] = float(Decimal(v["fines_cny"]))
-            line[f"points {q}"] = int(v["points"])
+            line[f"points {q}"] = float(v["points"])
         lines.append(line)
     return pd.DataFrame(lines)
 
@@ -113,9 +122,11 @@ def columns(frame: pd.DataFrame) -> dict[str, Any]:
     for name in frame.columns:
         base, _, quarter = name.partition(" ")
         title = f"{quarter} {both(base)}" if quarter else both(base)
-        if base == "fines_cny":
+        if base in ("fines_cny", "rewards_cny"):
             config[name] = st.column_config.NumberColumn(title, format="%.2f")
-        elif base in ("points", "complaints"):
+        elif base in ("points", "positive_points", "negative_points"):
+            config[name] = st.column_config.NumberColumn(title, format="%g")
+        elif base == "complaints":
             config[name] = st.column_config.NumberColumn(title, format="%d")
         else:
             config[name] = st.column_config.TextColumn(title)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import data
 from domain.periods import Period
+from domain.policy import DEFAULT, Policy
 from projections.leaderboard import LEVELS
 
 
@@ -23,6 +24,12 @@ def page() -> None:
     rows, watch = data.reader().sla(Period.parse(choice), level)
     st.subheader(f"Open complaints to watch ({len(watch)})")
     st.dataframe(pd.DataFrame(watch), hide_index=True)
+    filed = data.reader().appeals(Period.parse(choice), Policy.load(DEFAULT))
+    st.subheader(f"Appeals against assessment entries 考核申诉 ({len(filed)})")
+    if filed:
+        st.dataframe(pd.DataFrame(filed), hide_index=True)
+    else:
+        st.caption("No appeals filed in the period.")
     frame = pd.DataFrame(rows)
     if frame.empty:
         return

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from domain.dates import parse_instant
 
@@ -159,6 +159,73 @@ class AppraisalEnded(_Action):
     note: Text | None = None
 
 
+Share = Annotated[Decimal, Field(gt=0, le=1, decimal_places=4, allow_inf_nan=False)]
+
+
+def _shares_cell(value: Any) -> Any:
+    """A CSV cell names shares as `D-RETAIL=0.6;D-CARDS=0.4` (JSON gives an object)."""
+    if not isinstance(value, str):
+        return value
+    shares: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in value.split(";"))):
+        department, sep, share = part.partition("=")
+        if not sep:
+            raise ValueError(f"{part!r}: write shares as DEPARTMENT=SHARE;DEPARTMENT=SHARE")
+        if department.strip() in shares:
+            raise ValueError(f"department {department.strip()!r} is named twice")
+        shares[department.strip()] = share.strip()
+    return shares
+
+
+class ResponsibilityAssigned(_Action):
+    """The departments involved (对口部门) and their shares of responsibility, which must make a whole:
+    each department's quarterly consumer-protection points are its share of the complaint's."""
+
+    action: Literal["responsibility_assigned"]
+    shares: Annotated[dict[Id, Share], Field(min_length=1, max_length=32), BeforeValidator(_shares_cell)]
+    reason: Text = ""
+
+    @model_validator(mode="after")
+    def _whole(self) -> ResponsibilityAssigned:
+        total = sum(self.shares.values(), Decimal("0"))
+        if total != 1:
+            raise ValueError(f"shares must sum to 1, not {total.normalize():f}")
+        return self
+
+    def fields(self) -> dict[str, Any]:
+        """Shares as decimal strings: exact in the event, whatever the transcoder does with numbers."""
+        return {"shares": {d: f"{s.normalize():f}" for d, s in self.shares.items()}, "reason": self.reason}
+
+
+class Rewarded(_Action):
+    """A unit or person who contributed specially to resolving a complaint that was not the bank's fault
+    (its standing validation says bank_caused: false); the policy values the reward."""
+
+    action: Literal["rewarded"]
+    recipient: Id  # a person id, or a unit id
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class Appealed(_Action):
+    """A person contests one entry of the assessment: the entry of `subject` under `rule` for this complaint."""
+
+    action: Literal["appealed"]
+    subject: Id  # whose entry: the person (or unit) the scores list it under
+    rule: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z_.]+$")]  # as the entry names it
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class AppealDecided(_Action):
+    """An authorised role's decision on an appeal: `overturned` takes the entry out of the totals."""
+
+    action: Literal["appeal_decided"]
+    actor: Id  # who decided: the policy says which roles may
+    appeal_action_id: Id
+    decision: Literal["upheld", "overturned"]
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+    evidence: Text = ""  # the decision's evidence (a document reference, a finding)
+
+
 class Annulled(_Action):
     action: Literal["annulled"]
     target_action_id: Id
@@ -168,13 +235,14 @@ class Annulled(_Action):
 Action = Annotated[
     Received | Assigned | Contacted | Feedback | Withdrawn | Closed | Handled | Callback | Escalated
     | MediationRequested | MediationConcluded | Validated | Compensated | PublicOpinion | Reopened | Annulled
-    | Extended | AppraisalStarted | AppraisalEnded,
+    | Extended | AppraisalStarted | AppraisalEnded | ResponsibilityAssigned | Rewarded | Appealed | AppealDecided,
     Field(discriminator="action"),
 ]
 ACTION_NAMES: tuple[str, ...] = (
     "received", "assigned", "contacted", "feedback", "withdrawn", "closed", "handled", "callback",
     "escalated", "mediation_requested", "mediation_concluded", "validated", "compensated",
     "public_opinion", "reopened", "annulled", "extended", "appraisal_started", "appraisal_ended",
+    "responsibility_assigned", "rewarded", "appealed", "appeal_decided",
 )
 
 _adapter: TypeAdapter[Action] = TypeAdapter(Action)

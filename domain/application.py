@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.access_log import Access
-from domain.actions import Action, Assigned, Received
+from domain.actions import Action, Assigned, Received, ResponsibilityAssigned
 from domain.complaint import Complaint, complaint_uuid, record_new
 from domain.dates import Window
 from domain.errors import DomainError, UnknownUnit
@@ -204,6 +204,11 @@ class ComplaintLog(Application):
             raise UnknownUnit(action.outlet)
         if isinstance(action, Assigned) and action.outlet is not None and action.outlet not in units:
             raise UnknownUnit(action.outlet)
+        if isinstance(action, ResponsibilityAssigned):
+            for department in action.shares:
+                unit = units.get(department)
+                if not isinstance(unit, dict) or unit.get("kind") != "department":
+                    raise UnknownUnit(department, "department")
 
     def _cached(self, uuid: UUID, received: bool = False) -> Complaint | None:
         """The complaint from the cache or the store; None if it was never recorded.

@@ -18,8 +18,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain import lifecycle
-from domain.actions import REGULATORS, Action, Annulled, Received
-from domain.errors import ActionBeforeReceipt, ActionIdReused, AnnulmentRefused, NotReceived, TransitionRefused
+from domain.actions import REGULATORS, Action, Annulled, AppealDecided, Appealed, Received, Rewarded
+from domain.errors import (
+    ActionBeforeReceipt,
+    ActionIdReused,
+    AnnulmentRefused,
+    AppealRefused,
+    NotReceived,
+    RewardRefused,
+    TransitionRefused,
+)
 
 COMPLAINT_NAMESPACE = uuid5(NAMESPACE_URL, "plaintrail:complaint")
 
@@ -30,7 +38,8 @@ COMMANDS = {
     "mediation_requested": "request_mediation", "mediation_concluded": "conclude_mediation",
     "validated": "validate", "compensated": "compensate", "public_opinion": "report_public_opinion",
     "reopened": "reopen", "annulled": "annul", "extended": "extend", "appraisal_started": "start_appraisal",
-    "appraisal_ended": "end_appraisal",
+    "appraisal_ended": "end_appraisal", "responsibility_assigned": "assign_responsibility",
+    "rewarded": "reward", "appealed": "appeal", "appeal_decided": "decide_appeal",
 }
 
 
@@ -90,6 +99,12 @@ class Complaint(Aggregate):
             self.check_annullable(action.target_action_id)
         else:
             self.check_after_receipt(action.action, action.at)
+        if isinstance(action, Appealed):
+            self.check_appealable(action.subject, action.rule)
+        elif isinstance(action, AppealDecided):
+            self.check_decidable(action.appeal_action_id)
+        elif isinstance(action, Rewarded):
+            self.check_rewardable()
         command = getattr(self, COMMANDS[action.action])
         command(self.complaint_id, action.action_id, action.at, action.actor, **action.fields())
         return True
@@ -130,6 +145,31 @@ class Complaint(Aggregate):
         if entry["moved"] and live_steps[-1] != target:
             raise AnnulmentRefused(
                 f"complaint {self.complaint_id}: annul the later step {live_steps[-1]} before {target}")
+
+    def check_appealable(self, subject: str, rule: str) -> None:
+        """One appeal per entry: a second one is refused even after the first was decided."""
+        for action_id, entry in self.history.items():
+            fields = entry["fields"]
+            if (entry["action"] == "appealed" and action_id not in self.annulled
+                    and (fields["subject"], fields["rule"]) == (subject, rule)):
+                raise AppealRefused(f"complaint {self.complaint_id}: {subject}'s entry {rule} was appealed already "
+                                    f"({action_id}); one appeal per entry")
+
+    def check_decidable(self, appeal: str) -> None:
+        entry = self.history.get(appeal)
+        if entry is None or entry["action"] != "appealed" or appeal in self.annulled:
+            raise AppealRefused(f"complaint {self.complaint_id}: no standing appeal {appeal} to decide")
+        decided = [a for a, h in self.history.items() if h["action"] == "appeal_decided"
+                   and a not in self.annulled and h["fields"]["appeal_action_id"] == appeal]
+        if decided:
+            raise AppealRefused(f"complaint {self.complaint_id}: appeal {appeal} was decided already ({decided[0]}); "
+                                "annul that decision to decide again")
+
+    def check_rewardable(self) -> None:
+        validations = self.live("validated")
+        if not validations or validations[-1]["bank_caused"]:
+            raise RewardRefused(f"complaint {self.complaint_id}: a reward needs a standing validation that says "
+                                "the complaint was not the bank's fault (bank_caused: false)")
 
     # -- events: they only fold ---------------------------------------------------------------
 
@@ -216,6 +256,28 @@ class Complaint(Aggregate):
     def end_appraisal(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
                       note: str | None = None) -> None:
         self._fold(action_id, "appraisal_ended", at, actor, {"note": note})
+
+    @event("ResponsibilityAssigned")
+    def assign_responsibility(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                              shares: dict[str, str], reason: str = "") -> None:
+        self._fold(action_id, "responsibility_assigned", at, actor, {"shares": shares, "reason": reason})
+
+    @event("Rewarded")
+    def reward(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, recipient: str,
+               reason: str) -> None:
+        self._fold(action_id, "rewarded", at, actor, {"recipient": recipient, "reason": reason})
+
+    @event("Appealed")
+    def appeal(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, subject: str, rule: str,
+               reason: str) -> None:
+        self._fold(action_id, "appealed", at, actor, {"subject": subject, "rule": rule, "reason": reason})
+
+    @event("AppealDecided")
+    def decide_appeal(self, complaint_id: str, action_id: str, at: datetime, actor: str | None,
+                      appeal_action_id: str, decision: str, reason: str, evidence: str = "") -> None:
+        self._fold(action_id, "appeal_decided", at, actor, {"appeal_action_id": appeal_action_id,
+                                                            "decision": decision, "reason": reason,
+                                                            "evidence": evidence})
 
     @event("Annulled")
     def annul(self, complaint_id: str, action_id: str, at: datetime, actor: str | None, target_action_id: str,

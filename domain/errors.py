@@ -48,3 +48,11 @@ class UnknownUnit(DomainError):
 
 class InvalidOrganisation(DomainError):
     """An organisation file that contradicts itself; every problem is listed."""
+
+
+class AppealRefused(DomainError):
+    """A second appeal on the same entry, or a decision on no appeal or on one already decided."""
+
+
+class RewardRefused(DomainError):
+    """A reward on a complaint not validated as not the bank's fault."""

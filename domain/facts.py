@@ -26,11 +26,15 @@ ACTION_OF_EVENT = {
     "Complaint.Compensated": "compensated", "Complaint.PublicOpinionReported": "public_opinion",
     "Complaint.Reopened": "reopened", "Complaint.Annulled": "annulled", "Complaint.Extended": "extended",
     "Complaint.AppraisalStarted": "appraisal_started", "Complaint.AppraisalEnded": "appraisal_ended",
+    "Complaint.ResponsibilityAssigned": "responsibility_assigned", "Complaint.Rewarded": "rewarded",
+    "Complaint.Appealed": "appealed", "Complaint.AppealDecided": "appeal_decided",
 }
+ASSESSED = frozenset({"rewarded", "appealed", "appeal_decided"})  # facts the assessment reads outside the fines
 _COMMON = ("complaint_id", "action_id", "at", "actor")
 
 
-_CHECKED = frozenset({"extended", "compensated", "mediation_concluded", "validated", "annulled"})
+_CHECKED = frozenset({"extended", "compensated", "mediation_concluded", "validated", "annulled",
+                      "responsibility_assigned", "rewarded", "appealed", "appeal_decided"})
 
 
 def _check_fields(action: str, fields: dict[str, Any]) -> None:
@@ -45,6 +49,15 @@ def _check_fields(action: str, fields: dict[str, Any]) -> None:
             raise TypeError("validated needs a bool 'effective' and a 'decided_by'")
     elif action == "annulled" and not isinstance(fields["target_action_id"], str):
         raise TypeError("annulled needs a 'target_action_id'")
+    elif action == "responsibility_assigned" and not (isinstance(fields["shares"], dict) and all(
+            isinstance(d, str) and Decimal(str(s)).is_finite() for d, s in fields["shares"].items())):
+        raise TypeError("responsibility_assigned needs 'shares': {department: share}")
+    elif action == "rewarded" and not isinstance(fields["recipient"], str):
+        raise TypeError("rewarded needs a 'recipient'")
+    elif action == "appealed" and not (isinstance(fields["subject"], str) and isinstance(fields["rule"], str)):
+        raise TypeError("appealed needs a 'subject' and a 'rule'")
+    elif action == "appeal_decided" and fields["decision"] not in ("upheld", "overturned"):
+        raise ValueError(f"appeal_decided: decision {fields['decision']!r} is neither upheld nor overturned")
 
 
 @dataclass
@@ -141,6 +154,21 @@ class ComplaintFacts:
     @property
     def regulator_transferred(self) -> bool:
         return self.is_complaint and self.via in REGULATORS
+
+    @property
+    def handler(self) -> str | None:
+        """Who handles the complaint now: the last live assignee, else whoever received it (首问负责)."""
+        assigned = self.live("assigned")
+        if assigned:
+            return str(assigned[-1][1]["fields"]["assignee"])
+        received = next(iter(self.history.values()))
+        return received["actor"]
+
+    @property
+    def standing_shares(self) -> tuple[str, dict[str, str]] | None:
+        """(action id, {department: share}) of the latest live responsibility assignment."""
+        found = self.live("responsibility_assigned")
+        return (found[-1][0], found[-1][1]["fields"]["shares"]) if found else None
 
     def compensation_total(self) -> Decimal:
         return sum((Decimal(h["fields"]["amount"]) for _, h in self.live("compensated")), Decimal("0"))

@@ -41,6 +41,11 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "extended": (IN_PROGRESS, None),
     "appraisal_started": (IN_PROGRESS, None),
     "appraisal_ended": (IN_PROGRESS, None),
+    "responsibility_assigned": (ACTIVE, None),
+    # The assessment's own facts, like a validation: any time after receipt, a withdrawn complaint reopened first.
+    "rewarded": (ACTIVE, None),
+    "appealed": (ACTIVE, None),
+    "appeal_decided": (ACTIVE, None),
     # A correction is about the record, not the complaint: it is allowed whenever there is a record.
     "annulled": (RECORDED, None),
 }

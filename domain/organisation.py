@@ -17,11 +17,14 @@ from domain.errors import InvalidOrganisation
 from domain.orgchart import OrgChart
 
 ORGANISATION_ID = uuid5(NAMESPACE_URL, "plaintrail:organisation")
-UnitKind = Literal["hq", "branch", "sub_branch", "outlet"]
+UnitKind = Literal["hq", "branch", "sub_branch", "outlet", "department"]
 Role = Literal["president", "supervising_vp", "head", "handler"]
 ROLE_DATES = (date(1900, 1, 1), date(2999, 12, 31))  # a term's ends: a typo beyond these is refused
 PARENT_KINDS: dict[str, set[str]] = {
     "hq": set(), "branch": {"hq"}, "sub_branch": {"branch"}, "outlet": {"sub_branch", "branch"},
+    # a department (部室, e.g. retail banking, cards) of the head office, a branch or a sub-branch: the 对口部门
+    # that answer for a complaint by their share of responsibility
+    "department": {"hq", "branch", "sub_branch"},
 }
 
 

@@ -15,6 +15,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from domain.assessment_rules import AssessmentRules, InvalidRules
+from domain.assessment_rules import parse as parse_assessment
+
 TIERS = ("hq", "regulator", "aggravated", "branch")
 LIST_LEVELS = ("outlet", "sub_branch", "branch")
 TIES = ("include", "exclude")
@@ -82,6 +85,7 @@ class PolicyVersion:
     sla_breach: int
     sla_regimes: tuple[str, ...]
     lists: ListRule = field(default_factory=ListRule)  # a version without [version.lists]: 10 each, ties in
+    assessment: AssessmentRules = field(default_factory=AssessmentRules)  # departments, rewards, appeals, grades
 
 
 @dataclass(frozen=True)
@@ -134,9 +138,12 @@ def _version(raw: dict[str, Any], name: str) -> PolicyVersion:
             id=str(raw["id"]), start=start, roles=tuple(fines["roles"]), fines=amounts,
             person_points={t: int(people[t]) for t in TIERS}, outlet_points={t: int(outlets[t]) for t in TIERS},
             no_complaints_bonus=int(outlets["no_complaints_bonus"]), sla_breach=int(outlets["sla_breach"]),
-            sla_regimes=tuple(outlets["sla_regimes"]), lists=_lists(raw.get("lists"), where))
+            sla_regimes=tuple(outlets["sla_regimes"]), lists=_lists(raw.get("lists"), where),
+            assessment=parse_assessment(raw, where))
     except KeyError as missing:
         raise InvalidPolicy(f"{where}: missing {missing}") from None
+    except InvalidRules as error:
+        raise InvalidPolicy(str(error)) from None
     except (InvalidOperation, TypeError, ValueError) as error:
         if isinstance(error, InvalidPolicy):
             raise

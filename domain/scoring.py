@@ -17,6 +17,12 @@ from domain.orgchart import OrgChart
 from domain.policy import Policy, PolicyVersion
 
 REGULATORS = ("pboc", "nfra")
+PERSON_RULES = ("fine.", "reward.person", "accountability.person")  # entries whose subject is a person
+FINE_RULES = ("fine.", "accountability.person")  # entries whose amount is a fine (the rest: rewards)
+
+
+def for_person(entry: Entry) -> bool:
+    return entry.rule.startswith(PERSON_RULES)
 
 
 @dataclass(frozen=True)
@@ -26,13 +32,20 @@ class Entry:
     policy_version: str
     complaint_id: str | None
     amount: Decimal  # yuan; 0 for point-only entries
-    points: int
+    points: int | Decimal  # a Decimal where a share divides them (a department's), to the cent
     events: tuple[str, ...]
     detail: dict[str, Any]
 
     def as_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "policy_version": self.policy_version, "complaint_id": self.complaint_id,
-                "amount": str(self.amount), "points": self.points, "events": list(self.events), **self.detail}
+                "amount": str(self.amount), "points": number(self.points), "events": list(self.events),
+                **self.detail}
+
+
+def number(points: int | Decimal) -> int | float:
+    """Points as JSON shows them: a whole number as an int (as they always were), a share's to the cent."""
+    whole = int(points)
+    return whole if whole == points else float(Decimal(points).quantize(Decimal("0.01")))
 
 
 def tier(facts: ComplaintFacts) -> tuple[str, list[str]] | None:
@@ -65,17 +78,21 @@ class Liability:
     tier: str
     decided_by: str
     events: tuple[str, ...]  # the receipt, the standing validation, any aggravating actions
+    handler: str | None = None  # whose error it is for accountability (the assignee, else the first responder)
+    shares: dict[str, str] | None = None  # the departments involved and their shares, if assigned
+    shares_event: str | None = None  # the responsibility_assigned action behind `shares`
 
     def as_json(self) -> dict[str, Any]:
         return {"complaint_id": self.complaint_id, "outlet": self.outlet, "received_at": self.received_at.isoformat(),
                 "validated_at": self.validated_at.isoformat(), "tier": self.tier, "decided_by": self.decided_by,
-                "events": list(self.events)}
+                "events": list(self.events), "handler": self.handler, "shares": self.shares,
+                "shares_event": self.shares_event}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Liability:
         return cls(data["complaint_id"], data["outlet"], datetime.fromisoformat(data["received_at"]),
                    datetime.fromisoformat(data["validated_at"]), data["tier"], data["decided_by"],
-                   tuple(data["events"]))
+                   tuple(data["events"]), data.get("handler"), data.get("shares"), data.get("shares_event"))
 
 
 def liability(facts: ComplaintFacts) -> Liability | None:
@@ -85,8 +102,10 @@ def liability(facts: ComplaintFacts) -> Liability | None:
     if found is None or standing is None:
         return None
     level, deciding = found
+    shares = facts.standing_shares
     return Liability(facts.complaint_id, facts.outlet, facts.received_at, standing[1]["at"], level,
-                     standing[1]["fields"]["decided_by"], (received_id(facts), *deciding))
+                     standing[1]["fields"]["decided_by"], (received_id(facts), *deciding), facts.handler,
+                     shares[1] if shares else None, shares[0] if shares else None)
 
 
 def complaint_entries(facts: ComplaintFacts, chart: OrgChart, policy: Policy, tz: tzinfo) -> list[Entry]:
@@ -112,7 +131,20 @@ def liability_entries(owed: Liability, chart: OrgChart, policy: Policy, tz: tzin
                for person, roles in sorted(roles_of.items())]
     entries.append(Entry(owed.outlet, f"outlet.effective.{level}", version.id, owed.complaint_id, Decimal("0"),
                          version.outlet_points[level], owed.events, detail))
-    return entries
+    return entries + department_entries(owed, version)
+
+
+def department_entries(owed: Liability, version: PolicyVersion) -> list[Entry]:
+    """Each department involved: its share of the tier's department points, to the cent (对口部门考核分)."""
+    whole = version.assessment.departments.get(owed.tier)
+    if whole is None or not owed.shares or owed.shares_event is None:
+        return []
+    events = (*owed.events, owed.shares_event)
+    return [Entry(department, f"department.effective.{owed.tier}", version.id, owed.complaint_id, Decimal("0"),
+                  (whole * Decimal(share)).quantize(Decimal("0.01")), events,
+                  {"outlet": owed.outlet, "tier": owed.tier, "decided_by": owed.decided_by, "share": share,
+                   "points_of_complaint": number(whole)})
+            for department, share in sorted(owed.shares.items())]
 
 
 def sla_breach_entry(complaint_id: str, outlet: str, version: PolicyVersion, breached: list[str],

@@ -13,7 +13,7 @@ from plaintrail.settings import Settings
 
 COMMANDS = [  # modules in plaintrail/commands, in the order --help lists them
     "org", "import_", "demo_data", "timeline", "leaderboard", "scores", "sla", "verify", "rebuild", "users",
-    "dashboard", "kafka", "transport", "forget", "indicators", "hot", "report",
+    "dashboard", "kafka", "transport", "forget", "indicators", "hot", "report", "staff",
 ]
 
 

@@ -31,6 +31,12 @@ CATEGORIES = (  # from the seed articles
     ("customer misunderstanding 消费者误解", 10),
 )
 CHANNELS = (("hotline", 40), ("app", 20), ("web", 8), ("outlet", 22), ("email", 4), ("letter", 6))
+# The branch's departments (部室) that answer for complaints in their line of business (对口部门).
+DEPARTMENTS = (("D-RETAIL", "个人金融部 Retail banking"), ("D-CARD", "信用卡部 Cards"),
+               ("D-OPS", "运行管理部 Operations"), ("D-ONLINE", "网络金融部 Online banking"))
+LINE_OF = {"fees": "D-OPS", "account": "D-OPS", "bank cards": "D-CARD", "credit-card": "D-CARD",
+           "e-payment": "D-ONLINE"}  # a category's first words -> its department; the rest are retail's
+PRESIDENT = "P-SH-PRES"
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,10 @@ def organisation(outlets: int, seed: int, year: int) -> tuple[dict[str, Any], li
                                    {"id": "SH", "name": "上海分行 Shanghai branch", "kind": "branch", "parent": "HQ"}]
     people: list[dict[str, Any]] = [{"id": "P-SH-PRES", "name": "行长 President Shanghai",
                                      "roles": [{"role": "president", "unit": "SH", "from": f"{year - 3}-01-01"}]}]
+    for department, name in DEPARTMENTS:
+        units.append({"id": department, "name": name, "kind": "department", "parent": "SH"})
+        people.append({"id": f"P-{department}-H", "name": f"部门负责人 Head {name.split()[0]}",
+                       "roles": [{"role": "head", "unit": department, "from": f"{year - 3}-01-01"}]})
     subs = min(len(DISTRICTS), max(1, outlets // 20))
     for s in range(subs):
         sub = f"SB-{s + 1:02d}"
@@ -145,7 +155,47 @@ def story(rng: random.Random, number: int, outlet: Outlet, received: float, year
     if rng.random() < 0.97 / max(outlet.quality, 1.0):  # a poor outlet forgets some callbacks (回访)
         s.wait(DAY, 4 * DAY)
         s.add("callback", s.handler, satisfied=rng.random() < 0.9 / min(outlet.quality, 1.5))
+    assess(s)
     return s
+
+
+def assess(s: Story) -> None:
+    """What the assessment adds once a complaint is validated: the departments' shares, appeals against fines,
+    rewards where the bank was not at fault. Drawn from the complaint's own generator (seeded by its id), so
+    the rest of the bank comes out as it always did."""
+    validations = [data for _, data in s.actions if data["action"] == "validated"]
+    if not validations:
+        return
+    rng, standing = random.Random(s.cid), validations[-1]
+    received = s.actions[0][1]
+    s.t += rng.uniform(HOUR, DAY)
+    if standing["effective"]:
+        line = next((d for words, d in LINE_OF.items() if received["category"].startswith(words)), "D-RETAIL")
+        other = rng.choice([d for d, _ in DEPARTMENTS if d != line])
+        shares = rng.choice(({line: "1"}, {line: "0.6", other: "0.4"}, {line: "0.5", other: "0.5"}))
+        s.add("responsibility_assigned", PRESIDENT, shares=shares, reason="消保委认定 committee's finding")
+        if rng.random() < 0.1:  # the outlet's head contests the fine (申诉)
+            s.t += rng.uniform(DAY, 5 * DAY)
+            appeal = s.add("appealed", s.head, subject=s.head, rule=f"fine.{fine_tier(s, standing)}",
+                           reason="客户误解，非网点过错 the customer misunderstood; not the outlet's fault")
+            if rng.random() < 0.85:  # some wait past their deadline
+                s.t += rng.uniform(2 * DAY, 20 * DAY)
+                overturned = rng.random() < 0.35
+                s.add("appeal_decided", PRESIDENT, appeal_action_id=appeal,
+                      decision="overturned" if overturned else "upheld",
+                      reason="录音证实解释到位 the recording shows a full explanation" if overturned
+                      else "过错成立 the fault stands", evidence=f"录音/工单 {s.cid}")
+    elif not standing["bank_caused"] and rng.random() < 0.05:  # special contribution (特殊贡献)
+        s.add("rewarded", PRESIDENT, recipient=rng.choice((s.handler, s.outlet.id)),
+              reason="耐心解释化解误解 patient explanation resolved a misunderstanding")
+
+
+def fine_tier(s: Story, validation: dict[str, Any]) -> str:
+    """The tier the scores will give (domain.scoring.tier): aggravated, regulator, branch or hq."""
+    if any(d["action"] in ("compensated", "public_opinion") for _, d in s.actions):
+        return "aggravated"
+    decided = validation["decided_by"]
+    return "regulator" if decided in ("pboc", "nfra") else decided
 
 
 def validate(s: Story, via: str, kind: str) -> None:

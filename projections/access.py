@@ -16,11 +16,11 @@ from domain.orgchart import OrgChart
 
 ROLES = ("management", "branch", "audit", "hr", "admin")
 PAGES = {
-    "management": ("leaderboard", "timeline", "scores", "sla", "hot"),
-    "branch": ("leaderboard", "timeline", "scores", "sla", "hot"),
+    "management": ("leaderboard", "timeline", "scores", "sla", "hot", "staff"),
+    "branch": ("leaderboard", "timeline", "scores", "sla", "hot", "staff"),
     "audit": ("timeline", "sla", "hot"),
-    "hr": ("scores",),
-    "admin": ("leaderboard", "timeline", "scores", "sla", "hot"),
+    "hr": ("scores", "staff"),
+    "admin": ("leaderboard", "timeline", "scores", "sla", "hot", "staff"),
 }
 
 

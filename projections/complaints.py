@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from domain.facts import ComplaintFacts
+from domain.facts import ASSESSED, ComplaintFacts
 
 Key = tuple[str, str]  # (outlet, YYYY-MM of receipt in the bank's time zone)
 Counts = tuple[int, int, int, int]  # work_orders, complaints, regulator_transferred, effective
@@ -44,17 +44,19 @@ def facts_row(facts: ComplaintFacts, tz: tzinfo) -> tuple[Any, ...]:
         validated.astimezone(UTC).isoformat() if validated else None,
         month(validated, tz) if validated else None,
         sum(1 for h in facts.history.values() if h["action"] == "annulled"),
+        sum(1 for h in facts.history.values() if h["action"] in ASSESSED),
         orjson.dumps(facts.to_json(), option=orjson.OPT_SORT_KEYS).decode(), facts.version,
     )
 
 
 UPSERT_FACTS = """INSERT INTO complaint_facts (complaint_id, outlet, received_at, received_month, kind, via, state,
-    effective, validated_at, validated_month, annulments, facts, version)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    effective, validated_at, validated_month, annulments, assessed, facts, version)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (complaint_id) DO UPDATE SET outlet = excluded.outlet, received_at = excluded.received_at,
     received_month = excluded.received_month, kind = excluded.kind, via = excluded.via, state = excluded.state,
     effective = excluded.effective, validated_at = excluded.validated_at,
-    validated_month = excluded.validated_month, annulments = excluded.annulments, facts = excluded.facts,
+    validated_month = excluded.validated_month, annulments = excluded.annulments, assessed = excluded.assessed,
+    facts = excluded.facts,
     version = excluded.version"""
 
 ADD_INDICATORS = """INSERT INTO indicators (unit, period, work_orders, complaints, regulator_transferred,

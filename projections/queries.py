@@ -37,6 +37,17 @@ def outlets(store: ReadModelStore) -> list[dict[str, Any]]:
         "SELECT unit, name, parent, customers FROM org_units WHERE kind = 'outlet' ORDER BY unit")]
 
 
+def unit_names(store: ReadModelStore) -> tuple[dict[str, str], dict[str, str]]:
+    """({unit: name}, {unit: kind}) of every unit."""
+    rows = store.query("SELECT unit, name, kind FROM org_units")
+    return {u: n for u, n, _ in rows}, {u: k for u, _, k in rows}
+
+
+def assessed_facts(store: ReadModelStore) -> list[ComplaintFacts]:
+    """The complaints with rewards or appeals (few: the index on `assessed` finds them)."""
+    return list(_facts(store, "assessed > 0", []))
+
+
 def _facts(store: ReadModelStore, where: str, params: list[Any]) -> Iterator[ComplaintFacts]:
     for (text,) in store.query(f"SELECT facts FROM complaint_facts WHERE {where} ORDER BY complaint_id", params):
         yield ComplaintFacts.from_json(orjson.loads(text))

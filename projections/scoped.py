@@ -12,7 +12,7 @@ from domain.application import ComplaintLog
 from domain.periods import Period
 from domain.policy import DEFAULT, Policy
 from domain.sla import SlaRules
-from projections import queries, scores, secondary, sla_report
+from projections import appeals, queries, scores, secondary, sla_report, staff
 from projections.access import AccessDenied, Viewer
 from projections.leaderboard import Lists, ranked
 from projections.store import ReadModelStore
@@ -82,6 +82,20 @@ class ScopedReader:
         self.viewer.require("sla")
         rows, watch = sla_report.summary(self.store, period, level, self.tz, now or datetime.now(UTC), self.rules)
         return self.viewer.units(rows, self.chart), self.viewer.units(watch, self.chart, key="outlet")
+
+    def appeals(self, period: Period, policy: Policy, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Appeals filed in the period against assessment entries, with their deadlines."""
+        self.viewer.require("sla")
+        rows = appeals.watch(self.store, policy, self.tz, now or datetime.now(UTC), period)
+        return self.viewer.units(rows, self.chart, key="outlet")
+
+    def staff(self, period: Period, policy: Policy, now: datetime | None = None) -> list[dict[str, Any]]:
+        """The complaint staff's ranking; a branch viewer sees the handlers of its own outlets only."""
+        self.viewer.require("staff")
+        rows = staff.ranking(self.store, period, policy, self.tz, now or datetime.now(UTC), self.rules)
+        if self.viewer.role != "branch":
+            return rows
+        return [r for r in rows if any(self.viewer.sees_unit(o, self.chart) for o in r["outlets"])]
 
     def hot_issues(self, issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Hot issues whose ledger unit the viewer may see (issues of the whole bank only bank-wide)."""

@@ -16,7 +16,8 @@ from typing import Any
 
 import orjson
 
-from domain import scoring
+from domain import assessment, scoring
+from domain.facts import ComplaintFacts
 from domain.periods import Period
 from domain.policy import Policy
 from domain.sla import SlaRules
@@ -46,11 +47,13 @@ def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, 
              ) -> tuple[list[scoring.Entry], list[dict[str, Any]]]:
     chart = queries.org_chart(store)
     found: list[scoring.Entry] = []
+    errors: list[scoring.Liability] = []  # effective complaints: the period's, and the window's before it
     counted = {regime for version in policy.versions for regime in version.sla_regimes}
     for known in liabilities.known(store, period, tz, now, rules, received=outlets):
         if known.liability is not None:
+            errors.append(known.liability)
             found.extend(e for e in scoring.liability_entries(known.liability, chart, policy, tz)
-                         if outlets or e.rule.startswith("fine."))
+                         if outlets or scoring.for_person(e))
         breached = _breached(known.verdicts)
         if outlets and counted.intersection(breached):
             version = policy.on(datetime.fromisoformat(known.received_at).astimezone(tz).date())
@@ -67,6 +70,11 @@ def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, 
     if outlets:
         found.extend(scoring.overdue_entries(hot_issues, start.date(), (end - timedelta(days=1)).date(),
                                              overdue_points))
+    assessed = queries.assessed_facts(store)
+    found.extend(e for e in _assessed(store, assessed, policy, tz, start, end, errors, now, rules)
+                 if outlets or scoring.for_person(e))
+    found = assessment.apply_appeals(found, (a for facts in assessed for a in assessment.appeals_of(facts)),
+                                     chart, policy, tz)
     corrections: list[dict[str, Any]] = []
     for outlet, received_at, found_here in liabilities.annulled(store, tz, end, rules):
         items = scoring.corrections_in(found_here, tz, start, end)
@@ -75,6 +83,33 @@ def _entries(store: ReadModelStore, period: Period, policy: Policy, tz: tzinfo, 
             people = sorted({p for r in policy.on(end.date()).roles for p in responsible[r]})
             corrections.extend(dict(item, outlet=outlet, people=people) for item in items)
     return found, corrections
+
+
+def _assessed(store: ReadModelStore, assessed: list[ComplaintFacts], policy: Policy, tz: tzinfo, start: datetime,
+              end: datetime, errors: list[scoring.Liability], now: datetime, rules: SlaRules | None,
+              ) -> list[scoring.Entry]:
+    """Rewards recorded in the period, and the accountability notices its effective complaints raise (the
+    window before the period read too: a notice counts the errors of the window that ends at it)."""
+    units = set(queries.unit_names(store)[0])
+    found = [e for facts in assessed
+             for e in assessment.reward_entries(facts, policy, tz, units, start, end)]
+    window = max((v.assessment.repeat_window_days for v in policy.versions if v.assessment.repeat_errors), default=0)
+    if window:
+        for month in months_between(start - timedelta(days=window), start, tz):
+            errors.extend(k.liability for k in liabilities.known(store, month, tz, now, rules, received=False)
+                          if k.liability is not None)
+        found.extend(assessment.notices(errors, policy, tz, start, end))
+    return found
+
+
+def months_between(first: datetime, end: datetime, tz: tzinfo) -> list[Period]:
+    """The months from the one holding `first` up to the one before `end`'s (end exclusive, at a month's start)."""
+    month = Period.month_of(first, tz)
+    found = []
+    while month.start(tz) < end:
+        found.append(month)
+        month = Period(month.year + month.first_month // 12, month.first_month % 12 + 1, 1)
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -87,7 +122,7 @@ def person_rows(found: list[scoring.Entry], corrections: list[dict[str, Any]], n
     """A row per person: fines in yuan (decimal string), points, entries; and corrections that concern them."""
     by_person: dict[str, list[scoring.Entry]] = defaultdict(list)
     for entry in found:
-        if entry.rule.startswith("fine."):
+        if scoring.for_person(entry):
             by_person[entry.subject].append(entry)
     touched: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in corrections:
@@ -95,24 +130,46 @@ def person_rows(found: list[scoring.Entry], corrections: list[dict[str, Any]], n
             touched[person].append({k: v for k, v in item.items() if k != "people"})
     rows = []
     for person in sorted(set(by_person) | set(touched)):
-        mine = sorted(by_person.get(person, []), key=lambda e: (e.complaint_id or "", e.rule))
+        both = sorted(by_person.get(person, []), key=lambda e: (e.complaint_id or "", e.rule))
+        mine = [e for e in both if not assessment.overturned(e)]
         rows.append({"person": person, "name": names.get(person, ""),
-                     "fines_cny": str(sum((e.amount for e in mine), Decimal("0.00"))),
-                     "points": sum(e.points for e in mine), "entries": [e.as_json() for e in mine],
-                     "corrections": touched.get(person, [])})
+                     "fines_cny": str(sum((e.amount for e in mine if e.rule.startswith(scoring.FINE_RULES)),
+                                          Decimal("0.00"))),
+                     "points": total(mine), "entries": [e.as_json() for e in mine],
+                     "corrections": touched.get(person, []), **signs(mine),
+                     "rewards_cny": str(sum((e.amount for e in mine if e.rule.startswith("reward.")),
+                                            Decimal("0.00"))),
+                     "overturned": [e.as_json() for e in both if assessment.overturned(e)]})
     return rows
 
 
+def total(found: Iterable[scoring.Entry]) -> int | float:
+    """The points of some entries, summed exactly, shown as the entries show theirs."""
+    return scoring.number(sum((Decimal(e.points) for e in found), Decimal(0)))
+
+
+def signs(found: list[scoring.Entry]) -> dict[str, int | float]:
+    """The positive and the negative points apart (正负分): `points` is their sum."""
+    return {"positive_points": total(e for e in found if e.points > 0),
+            "negative_points": total(e for e in found if e.points < 0)}
+
+
 def unit_rows(found: list[scoring.Entry], store: ReadModelStore) -> list[dict[str, Any]]:
-    """A row per outlet with points this period (bonuses, effective complaints, SLA breaches)."""
+    """A row per unit with points this period: outlets (bonuses, effective complaints, SLA breaches),
+    departments (their shares), and units rewarded or named for repeated errors."""
     by_unit: dict[str, list[scoring.Entry]] = defaultdict(list)
     for entry in found:
-        if entry.rule.startswith("outlet."):
+        if not scoring.for_person(entry):
             by_unit[entry.subject].append(entry)
-    names = {o["unit"]: o["name"] for o in queries.outlets(store)}
-    return [{"unit": unit, "name": names.get(unit, ""), "points": sum(e.points for e in mine),
-             "entries": [e.as_json() for e in sorted(mine, key=lambda e: (e.rule, e.complaint_id or ""))]}
-            for unit, mine in sorted(by_unit.items())]
+    names, kinds = queries.unit_names(store)
+    rows = []
+    for unit, both in sorted(by_unit.items()):
+        both.sort(key=lambda e: (e.rule, e.complaint_id or ""))
+        mine = [e for e in both if not assessment.overturned(e)]
+        rows.append({"unit": unit, "name": names.get(unit, ""), "kind": kinds.get(unit, ""), "points": total(mine),
+                     **signs(mine), "entries": [e.as_json() for e in mine],
+                     "overturned": [e.as_json() for e in both if assessment.overturned(e)]})
+    return rows
 
 
 def with_quarters(rows: list[dict[str, Any]], by_quarter: dict[str, list[dict[str, Any]]], key: str = "person",
@@ -126,9 +183,23 @@ def with_quarters(rows: list[dict[str, Any]], by_quarter: dict[str, list[dict[st
         for q, there in found.items():
             mine = there.get(row[key])
             parts[q] = {"fines_cny": mine["fines_cny"] if mine and "fines_cny" in mine else "0.00",
-                        "points": mine["points"] if mine else 0}
+                        "points": mine["points"] if mine else 0,
+                        "positive_points": mine.get("positive_points", 0) if mine else 0,
+                        "negative_points": mine.get("negative_points", 0) if mine else 0}
         out.append(dict(row, quarters=parts))
     return out
+
+
+def graded(rows: list[dict[str, Any]], period: Period, policy: Policy, tz: tzinfo, key: str = "person",
+           ) -> list[dict[str, Any]]:
+    """Each row with its annual grade (年度考核等级) from the year's total points, by the bands of the version in
+    effect on the year's last day; `grade` is null outside a year (a quarter is not graded)."""
+    if period.months_count != 12:
+        return [dict(r, grade=None) for r in rows]
+    version = policy.on((period.end(tz) - timedelta(days=1)).date())
+    bands = version.assessment.grades
+    return [dict(r, grade=bands.of(Decimal(str(r["points"])), unit=key != "person"), grade_policy_version=version.id)
+            for r in rows]
 
 
 def diff(recorded: list[dict[str, Any]], whatif: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -143,5 +214,8 @@ def diff(recorded: list[dict[str, Any]], whatif: list[dict[str, Any]]) -> list[d
         rows.append({"person": person, "name": (old or new or {}).get("name", ""),
                      "fines_cny": str(fines_old), "fines_cny_whatif": str(fines_new),
                      "fines_change_cny": str(fines_new - fines_old), "points": points_old,
-                     "points_whatif": points_new, "points_change": points_new - points_old})
+                     "points_whatif": points_new,
+                     "points_change": scoring.number(Decimal(str(points_new)) - Decimal(str(points_old))),
+                     **({"grade": (old or {}).get("grade"), "grade_whatif": (new or {}).get("grade")}
+                        if "grade" in (old or new or {}) else {})})
     return rows

@@ -19,8 +19,10 @@ SCHEMA = (
         complaint_id TEXT PRIMARY KEY, outlet TEXT NOT NULL, received_at TEXT NOT NULL,
         received_month TEXT NOT NULL, kind TEXT NOT NULL, via TEXT NOT NULL, state TEXT NOT NULL,
         effective INTEGER, validated_at TEXT, validated_month TEXT, annulments INTEGER NOT NULL,
-        version INTEGER NOT NULL, facts TEXT NOT NULL)""",
+        assessed INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL, facts TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS complaint_facts_annulments ON complaint_facts (annulments)",
+    # rewards and appeals: the few complaints the assessment reads beyond the fines
+    "CREATE INDEX IF NOT EXISTS complaint_facts_assessed ON complaint_facts (assessed)",
     "CREATE INDEX IF NOT EXISTS complaint_facts_received ON complaint_facts (received_month)",
     "CREATE INDEX IF NOT EXISTS complaint_facts_validated ON complaint_facts (validated_month)",
     "CREATE INDEX IF NOT EXISTS complaint_facts_outlet ON complaint_facts (outlet)",
@@ -50,7 +52,7 @@ SCHEMA = (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
 )
-SCHEMA_VERSION = "4"  # bump when a table changes: stores of another version are dropped and refolded
+SCHEMA_VERSION = "5"  # bump when a table changes: stores of another version are dropped and refolded
 REBUILDING = "rebuild"  # the readmodel_meta key of a rebuild under way
 TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "liabilities",
           "fold_problems", "tracking", "readmodel_meta")

@@ -95,7 +95,24 @@ def test_hr_sees_scores_with_their_evidence(home: Path, monkeypatch: pytest.Monk
     at.radio[0].set_value("year").run()  # a year: each quarter beside the total
     assert not at.exception, at.exception
     assert "fines_cny 2024Q1" in at.dataframe[0].value.columns
+    assert {"grade", "positive_points", "negative_points"} <= set(at.dataframe[0].value.columns)  # the annual grade
 
+
+def test_staff_ranking_page(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = logged_in(home, monkeypatch, "manager", "plaintrail-manager")
+    at.switch_page("views/staff.py").run()
+    assert not at.exception, at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["rank"]) == sorted(frame["rank"]) and frame["rank"].iloc[0] == 1
+    assert {"handler", "handled_count", "on_time_pct", "satisfaction_pct", "repeats"} <= set(frame.columns)
+    everyone = set(frame["outlets"])
+    branch = logged_in(home, monkeypatch, "pudong", "plaintrail-pudong")  # scoped to SH-XH: O-003 and O-004
+    branch.switch_page("views/staff.py").run()
+    assert not branch.exception, branch.exception
+    shown = [cell for frame in branch.dataframe for cell in frame.value["outlets"]]
+    assert set(shown) < everyone or not set(shown)  # a branch user sees the handlers of its own outlets only
+    assert all(set(cell.split(", ")) <= {"O-003", "O-004"} for cell in shown)
+    assert "Complaint staff ranking" in texts(branch)
 
 
 def test_sla_monitor_for_management(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,7 +141,7 @@ def test_branch_user_sees_only_its_subtree_on_every_page(home: Path, monkeypatch
 
 def test_hr_cannot_open_the_timeline(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = logged_in(home, monkeypatch, "hr", "plaintrail-hr")
-    with pytest.raises(ValueError, match="Known pages: .*scores.py'\\]"):  # hr's navigation holds scores only
+    with pytest.raises(ValueError, match="Known pages: .*scores.py', .*staff.py'\\]"):  # scores and staff only
         at.switch_page("views/timeline.py")
 
 

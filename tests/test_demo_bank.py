@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from domain.periods import Period
 from plaintrail.cli import main
@@ -29,9 +32,30 @@ def test_demo_bank_imports_cleanly_and_covers_every_path(tmp_path: Path) -> None
     kinds = Counter(json.loads(line)["action"] for line in actions.read_text(encoding="utf-8").splitlines())
     assert sum(kinds.values()) == count
     for action in ("received", "assigned", "contacted", "handled", "feedback", "closed", "callback", "validated",
-                   "escalated", "withdrawn", "reopened", "compensated", "annulled", "extended"):
+                   "escalated", "withdrawn", "reopened", "compensated", "annulled", "extended",
+                   "responsibility_assigned", "appealed", "appeal_decided", "rewarded"):
         assert kinds[action] > 0, action
     rows = leaderboard(Settings(home=Path(home)), Period.parse("2024"), "outlet")
     complaints = sorted(r["complaints"] for r in rows)
     assert complaints[-1] >= 3 * max(1, complaints[len(complaints) // 2])  # some outlets are much worse
     assert any(r["list"] == "black" for r in rows) and any(r["list"] == "red" for r in rows)
+    assessed(home)
+
+
+def assessed(home: str) -> None:
+    """Every part of the assessment has something to show: departments, rewards, notices, appeals, grades."""
+    def run(*argv: str) -> Any:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["--home", home, *argv, "--json"]) == 0
+        return json.loads(out.getvalue())
+
+    people = run("scores", "--period", "2024")
+    rules = Counter(e["rule"].rsplit(".", 1)[0] if e["rule"].startswith("fine.") else e["rule"]
+                    for p in people for e in p["entries"])
+    assert rules["accountability.person"] and rules["reward.person"] and rules["fine"]
+    assert any(p["overturned"] for p in people) and {p["grade"] for p in people} >= {"A", "C", "D"}
+    units = run("scores", "--period", "2024", "--units")
+    assert {u["unit"] for u in units if u["kind"] == "department"} == {"D-RETAIL", "D-CARD", "D-OPS", "D-ONLINE"}
+    appeals = run("sla", "--period", "2024", "--appeals")
+    assert {a["decision"] for a in appeals} == {"pending", "upheld", "overturned"}

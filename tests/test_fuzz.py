@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,7 +58,7 @@ OFFSETS = ["+08:00", "+00:00", "-05:00", "+05:30", "Z", "-03:30", "+14:00", "-12
 COLUMNS = ["action_id", "complaint_id", "action", "at", "actor", "outlet", "channel", "via", "kind", "category",
            "customer_ref", "assignee", "note", "outcome", "satisfied", "level", "reason", "mediator", "success",
            "amount", "effective", "decided_by", "bank_caused", "target_action_id", "days", "approved_by",
-           "appraiser"]
+           "appraiser", "shares", "recipient", "subject", "rule", "appeal_action_id", "decision", "evidence"]
 TEXTS = ["plain", "fees, charges, and more", 'she said "no"', "网点 服务 態度", "tab\there", "bell\x07 and\x1b esc",
          "nul\x00inside", "two\nlines", "crlf\r\nin text", "line\u2028separator", "emoji 🙂", " padded ", "x" * 3900]
 IN_PROGRESS = {"open", "assigned", "contacted", "handled", "answered"}
@@ -89,6 +90,8 @@ class Case:
     state: str = "new"
     clock: datetime = datetime(2020, 1, 1, tzinfo=UTC)
     facts: list[str] = field(default_factory=list)  # recorded ids that moved nothing: they may be annulled
+    validations: list[tuple[str, bool]] = field(default_factory=list)  # standing ones: (action id, bank_caused)
+    open_appeals: list[str] = field(default_factory=list)  # appeals not decided yet (never annulled here)
     recorded: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -98,6 +101,16 @@ class Expect:
     outcome: str  # "accepted", "duplicate", "rejected"
     action_id: str = ""
     what: str = ""
+
+
+def with_departments(folder: Path) -> Path:
+    """The example bank with the two departments the fuzz's shares name."""
+    org = yaml.safe_load(BANK.read_text(encoding="utf-8"))
+    top = next(u["id"] for u in org["units"] if u["kind"] == "hq")
+    org["units"] += [{"id": d, "kind": "department", "parent": top} for d in ("D-1", "D-2")]
+    path = folder / "bank-with-departments.yaml"
+    path.write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 class MixedFile:
@@ -190,7 +203,20 @@ class MixedFile:
         if name == "appraisal_started":
             return {"appraiser": self.text(simple)}
         if name == "annulled":
-            return {"target_action_id": case.facts.pop(rng.randrange(len(case.facts))), "reason": "entered in error"}
+            target = case.facts.pop(rng.randrange(len(case.facts)))
+            case.validations = [v for v in case.validations if v[0] != target]
+            return {"target_action_id": target, "reason": "entered in error"}
+        if name == "responsibility_assigned":
+            shares = rng.choice(({"D-1": "1"}, {"D-1": "0.25", "D-2": "0.75"}))
+            return {"shares": ";".join(f"{d}={v}" for d, v in shares.items()) if self.fmt == "csv" else shares}
+        if name == "rewarded":
+            return {"recipient": rng.choice(["P-C1", "O-001"]), "reason": self.text(simple)}
+        if name == "appealed":
+            return {"subject": self.new_id("P"), "rule": "fine.hq", "reason": self.text(simple)}
+        if name == "appeal_decided":
+            return {"actor": "P-PRES", "appeal_action_id": case.open_appeals.pop(0),
+                    "decision": rng.choice(["upheld", "overturned"]), "reason": "decided",
+                    "evidence": self.text(simple)}
         raise AssertionError(name)
 
     def valid(self, simple: bool = False) -> None:
@@ -205,7 +231,11 @@ class MixedFile:
             case = self.rng.choice(live)
             options = list(WITHIN[case.state])
             if case.state != "withdrawn":
-                options += FACTS
+                options += [*FACTS, "responsibility_assigned", "appealed"]
+                if case.validations and not case.validations[-1][1]:
+                    options.append("rewarded")  # only while the bank did not cause it
+                if case.open_appeals:
+                    options.append("appeal_decided")
             if case.facts:
                 options.append("annulled")
             name = self.rng.choice(options)
@@ -213,8 +243,12 @@ class MixedFile:
                   **({"actor": self.rng.choice(["P-C1", "P-H2"])} if self.rng.random() < 0.3 else {}),
                   **self.fields(name, case, simple)}
         case.state = MOVES_TO.get(name, case.state)
-        if name in FACTS or name in ("escalated", "extended", "public_opinion"):
+        if name in FACTS or name in ("escalated", "extended", "public_opinion", "responsibility_assigned", "rewarded"):
             case.facts.append(action["action_id"])
+        if name == "validated":
+            case.validations.append((action["action_id"], action["bank_caused"]))
+        elif name == "appealed":
+            case.open_appeals.append(action["action_id"])
         case.recorded.append(action)
         self.add(action, "accepted", "valid")
 
@@ -376,7 +410,7 @@ def test_ten_thousand_mixed_lines_lose_nothing_and_explain_every_reject(
                                               "out of order", "invalid utf-8", "control character in an id"}
     assert {a["action"] for c in mixed.cases for a in c.recorded} == set(ACTION_NAMES)  # every kind, valid
     home = tmp_path / "home"
-    assert main(["--home", str(home), "org", "load", str(BANK)]) == 0
+    assert main(["--home", str(home), "org", "load", str(with_departments(tmp_path))]) == 0
     capsys.readouterr()
     assert main(["--home", str(home), "import", str(file), "--json"]) == 1  # a crash raises, an error exits 2
     report = json.loads(capsys.readouterr().out)

@@ -21,6 +21,9 @@ FIELDS: dict[str, dict[str, Any]] = {
                                                            "bank_caused": True},
     "compensated": {"amount": "10"}, "public_opinion": {}, "extended": {"days": 15, "approved_by": "P"},
     "appraisal_started": {}, "appraisal_ended": {}, "annulled": {"target_action_id": "A0", "reason": "r"},
+    "responsibility_assigned": {"shares": {"D-1": "1"}}, "rewarded": {"recipient": "P-C1", "reason": "r"},
+    "appealed": {"subject": "P-H", "rule": "fine.hq", "reason": "r"},
+    "appeal_decided": {"actor": "P-PRES", "appeal_action_id": "A0", "decision": "upheld", "reason": "r"},
 }
 START = datetime(2024, 3, 5, 9, tzinfo=UTC)
 
@@ -102,11 +105,17 @@ def test_nothing_after_withdrawn_but_reopen(name: str) -> None:
 def test_a_closed_complaint_takes_only_what_follows_a_closure() -> None:
     """Literal expectations, not read from the table: a check on the table itself."""
     allowed = {"reopened", "callback", "mediation_requested", "mediation_concluded", "validated", "compensated",
-               "public_opinion", "annulled"}
+               "public_opinion", "annulled", "responsibility_assigned", "rewarded", "appealed", "appeal_decided"}
     for name in sorted(set(ACTION_NAMES) - {"annulled"}):
         script = Script()
         script.do("received", "handled", "closed")
-        if name in allowed:
+        if name == "rewarded":  # a reward needs a complaint the bank did not cause
+            assert script.complaint is not None
+            script.complaint.record(script.action("validated", effective=False, bank_caused=False))
+        if name == "appeal_decided":  # a decision needs its appeal (A3)
+            script.do("appealed")
+            assert script.complaint is not None and script.complaint.record(script.action(name, appeal_action_id="A3"))
+        elif name in allowed:
             script.do(name)
         else:
             assert "'closed'" in str(refusal(script, name))

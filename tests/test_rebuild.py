@@ -47,7 +47,41 @@ def answers(settings: Settings) -> bytes:
 def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], list[str]]:
     folder = tmp_path_factory.mktemp("bank")
     org_path, actions_path, _ = write_bank(folder, complaints=300, seed=7, outlet_count=12)
-    return yaml.safe_load(org_path.read_text(encoding="utf-8")), actions_path.read_text("utf-8").splitlines()
+    org = yaml.safe_load(org_path.read_text(encoding="utf-8"))
+    lines = actions_path.read_text("utf-8").splitlines()
+    return assessed(org, lines)
+
+
+def assessed(org: dict[str, Any], lines: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """The history with the assessment's actions too: departments' shares, appeals and their decisions, rewards
+    (and an annulled share), spread through the log so both folds meet them in every order."""
+    top = next(u["id"] for u in org["units"] if u["kind"] == "hq")
+    org["units"] += [{"id": "D-A", "kind": "department", "parent": top}, {"id": "D-B", "kind": "department",
+                                                                           "parent": top}]
+    actions = [json.loads(line) for line in lines]
+    withdrawn = {a["complaint_id"] for a in actions if a["action"] == "withdrawn"}
+    extra: list[tuple[int, dict[str, Any]]] = []
+    for index, a in enumerate(actions):
+        if a["action"] != "validated" or a["complaint_id"] in withdrawn:
+            continue
+        cid, at, n = a["complaint_id"], a["at"], len(extra)
+        base = {"complaint_id": cid, "at": at}
+        if a["effective"]:
+            extra.append((index, dict(base, action_id=f"{cid}-R{n}", action="responsibility_assigned",
+                                      shares={"D-A": "0.7", "D-B": "0.3"})))
+            if n % 3 == 0:
+                extra.append((index, dict(base, action_id=f"{cid}-X{n}", action="annulled",
+                                          target_action_id=f"{cid}-R{n}", reason="wrong split")))
+            extra.append((index, dict(base, action_id=f"{cid}-A{n}", action="appealed", subject="someone",
+                                      rule="fine.hq", reason="contested")))
+            extra.append((index, dict(base, action_id=f"{cid}-D{n}", action="appeal_decided", actor="boss",
+                                      appeal_action_id=f"{cid}-A{n}", decision="overturned", reason="r")))
+        elif not a["bank_caused"]:
+            extra.append((index, dict(base, action_id=f"{cid}-W{n}", action="rewarded", recipient="someone",
+                                      reason="helped")))
+    for index, action in reversed(extra):  # each right after its validation
+        actions.insert(index + 1, action)
+    return org, [json.dumps(a, ensure_ascii=False) for a in actions]
 
 
 def record(settings: Settings, org: dict[str, Any], lines: list[str], chunks: int, seed: int) -> None:
@@ -67,6 +101,7 @@ def test_rebuild_equals_incremental(settings: Settings, history: tuple[dict[str,
     record(settings, *history, chunks=25, seed=seed)
     incremental = answers(settings)
     assert b'"annulled": ["' in incremental  # the history holds corrections, not only the happy path
+    assert b'appeal_decided' in incremental and b'responsibility_assigned' in incremental and b'rewarded' in incremental
     events = rebuild(settings)
     assert events == open_log(settings).recorder.max_notification_id()
     assert answers(settings) == incremental

@@ -63,13 +63,15 @@ def flat(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     period = Period.parse(args.period)
     recorded, corrections = compute(settings, period, Policy.load(DEFAULT), args.units)
+    key = "unit" if args.units else "person"
+    recorded = scores.graded(recorded, period, Policy.load(DEFAULT), settings.tz, key)
     rows = recorded
     policy = Policy.load(args.policy) if args.policy else Policy.load(DEFAULT)
     if args.policy:
         rows, corrections = compute(settings, period, policy, args.units)
+        rows = scores.graded(rows, period, policy, settings.tz, key)
         if args.diff:
             rows = scores.diff(recorded, rows)
-    key = "unit" if args.units else "person"
     inside = scores.quarters(period) if period.months_count > 3 and not args.diff else []
     if inside:
         rows = scores.with_quarters(rows, {str(q): compute(settings, q, policy, args.units)[0] for q in inside}, key)
@@ -81,9 +83,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(rows)
     elif args.csv != "-":
-        columns = (["person", "name", "fines_cny", "fines_cny_whatif", "fines_change_cny", "points", "points_whatif"]
-                   if args.diff else [key, "name", "points"] if args.units else
-                   ["person", "name", "fines_cny", "points", "complaints"])
+        graded = ["grade"] if period.months_count == 12 else []
+        columns = (["person", "name", "fines_cny", "fines_cny_whatif", "fines_change_cny", "points", "points_whatif",
+                    *(["grade", "grade_whatif"] if graded else [])]
+                   if args.diff else [key, "name", "points", "positive_points", "negative_points", *graded]
+                   if args.units else
+                   ["person", "name", "fines_cny", "points", "positive_points", "negative_points", *graded,
+                    "complaints"])
         table = [dict(r, complaints=len({e["complaint_id"] for e in r.get("entries", [])}),
                       **{f"{q}": (f"{v['fines_cny']} / {v['points']}" if key == "person" else v["points"])
                          for q, v in r.get("quarters", {}).items()}) for r in rows]

@@ -7,10 +7,12 @@ import sys
 from datetime import UTC, datetime
 
 from domain.periods import Period
+from domain.policy import DEFAULT, Policy
 from plaintrail import sla_rules
 from plaintrail.output import print_json, print_table, write_csv
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_read_models
+from projections import appeals
 from projections.leaderboard import LEVELS
 from projections.sla_report import VERDICTS, summary
 
@@ -24,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--period", required=True, help="2024-03, 2024Q1 or 2024")
     parser.add_argument("--level", choices=LEVELS, default="outlet")
     parser.add_argument("--watch", action="store_true", help="list open complaints at risk, paused or overdue")
+    parser.add_argument("--appeals", action="store_true", help="the appeals filed in the period against assessment "
+                        "entries, each with its deadline (policy: appeals.decide_within_days) and verdict")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--csv", metavar="FILE", help="write the rows to a CSV file ('-' for stdout)")
     parser.set_defaults(func=run)
@@ -35,14 +39,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         catch_up(settings, store=store, progress=sys.stderr.isatty())
         rows, watch = summary(store, period, args.level, settings.tz, datetime.now(UTC), sla_rules.load())
+        filed = appeals.watch(store, Policy.load(DEFAULT), settings.tz, datetime.now(UTC), period) \
+            if args.appeals else []
     finally:
         store.close()
-    shown = watch if args.watch else rows
+    shown = filed if args.appeals else watch if args.watch else rows
     if args.csv:
         write_csv(shown, args.csv)
     if args.json:
         print_json(shown)
     elif args.csv != "-":
+        if args.appeals:
+            print(f"appeals filed in {period}")
+            print_table(shown, ["complaint_id", "appeal_id", "subject", "rule", "filed_at", "due", "decision",
+                                "verdict"])
+            return 0
         print(f"SLA {period} by {args.level}" + (" (open complaints to watch)" if args.watch else ""))
         print_table(shown, ["complaint_id", "outlet", "state", "regime", "deadline", "verdict"] if args.watch
                     else ["unit", "regime", *VERDICTS[:6], "on_time_pct"])

@@ -1,0 +1,5 @@
+"""Streamlit page script: the staff page (the code lives in dashboard/staff.py)."""
+
+from dashboard import staff
+
+staff.page()
