@@ -56,3 +56,12 @@ class AppealRefused(DomainError):
 
 class RewardRefused(DomainError):
     """A reward on a complaint not validated as not the bank's fault."""
+
+
+class ActionIdTaken(DomainError):
+    """An action_id already recorded for another complaint: ids are unique across the whole store."""
+
+    def __init__(self, action_id: str, owner: str, complaint_id: str) -> None:
+        super().__init__(f"action_id {action_id} is already recorded for complaint {owner}; "
+                         f"it cannot be used again for complaint {complaint_id}")
+        self.action_id, self.owner, self.complaint_id = action_id, owner, complaint_id

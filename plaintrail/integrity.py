@@ -9,6 +9,7 @@ database. Seals can be exported to JSON Lines for safekeeping elsewhere and chec
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -51,9 +52,25 @@ def seal_key(settings: Settings, create: bool = False) -> bytes | None:
 class IntegrityStore(SqlStore):
     """The chain's links and seals, apart from the events (a separate file, or tables of their own)."""
 
+    _sealing: Any = None  # the open lock file while this store seals (SQLite)
+
     def create(self) -> None:
         for statement in SCHEMA:
             self.connection.execute(statement)
+
+    def lock_sealing(self) -> None:
+        """One sealer at a time (two imports that finish together would both link from the same head),
+        waited for; held until `close`, and let go by the database or the system if the process dies."""
+        if self.dialect == "postgres":
+            self.query("SELECT pg_advisory_lock(hashtext('plaintrail.seal'))")  # a session lock: ends with it
+            return
+        self._sealing = open(f"{self.path}.seal-lock", "a")  # noqa: SIM115 (closed by close())
+        fcntl.flock(self._sealing, fcntl.LOCK_EX)
+
+    def close(self) -> None:
+        if self._sealing is not None:
+            self._sealing.close()  # lets the lock go
+        super().close()
 
 
 def open_store(settings: Settings) -> IntegrityStore:
@@ -77,6 +94,7 @@ def seal(settings: Settings, progress: bool = False) -> dict[str, Any]:
     """Link every event recorded since the last link, then seal the head of the chain."""
     log, store = open_log(settings), open_store(settings)
     try:
+        store.lock_sealing()
         last = store.query("SELECT notification_id, hash FROM integrity_links ORDER BY notification_id DESC LIMIT 1")
         after, head = (int(last[0][0]), bytes.fromhex(last[0][1])) if last else (0, integrity.GENESIS)
         total = (log.recorder.max_notification_id() or 0) - after

@@ -72,7 +72,8 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     def event_store_env(self) -> dict[str, str]:
-        """The eventsourcing library's settings: SQLite under home, or PostgreSQL from the URL."""
+        """The eventsourcing library's settings: SQLite under home, or PostgreSQL from the URL; either way
+        with the recorder that keeps `action_id` unique across the store (plaintrail/action_ids.py)."""
         if self.database_url:
             url = urlparse(self.database_url)
             if url.scheme not in ("postgres", "postgresql"):
@@ -84,10 +85,12 @@ class Settings:
                 "POSTGRES_PORT": str(url.port or 5432),
                 "POSTGRES_USER": unquote(url.username or "postgres"),
                 "POSTGRES_PASSWORD": unquote(url.password or ""),
+                "APPLICATION_RECORDER_TOPIC": "plaintrail.action_ids:PostgresActionIndexRecorder",
             }
         self.home.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(self.home / "events.sqlite"),
             "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": "plaintrail.action_ids:SQLiteActionIndexRecorder",
         }
