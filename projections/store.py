@@ -131,7 +131,18 @@ class ReadModelStore(SqlStore):
 
     def create(self) -> None:
         """Make the tables; a store written by another schema version is dropped first and refolded
-        from the first event by the next catch-up (the events are the truth, read models are caches)."""
+        from the first event by the next catch-up (the events are the truth, read models are caches).
+
+        On PostgreSQL two processes opening a new database at once would both create the tables (one
+        fails on the catalogue's unique type names): the creation is one transaction under an advisory lock."""
+        if self.dialect == "postgres":
+            with self.connection.transaction():
+                self.connection.execute("SELECT pg_advisory_xact_lock(hashtext('plaintrail.readmodels.create'))")
+                self._create()
+        else:
+            self._create()
+
+    def _create(self) -> None:
         cursor = self.connection.cursor()
         try:
             cursor.execute("CREATE TABLE IF NOT EXISTS readmodel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
