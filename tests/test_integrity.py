@@ -4,6 +4,7 @@ when it, its key or its checkpoints are gone."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from collections.abc import Callable
@@ -198,8 +199,9 @@ def test_missing_or_forged_checkpoints_fail(settings: Settings) -> None:
     recorded(settings)
     raw = Raw(settings)
     signature = raw.run("SELECT signature FROM merkle_checkpoints ORDER BY tree_size LIMIT 1", tree=True)[0][0]
-    raw.run("UPDATE merkle_checkpoints SET signature = ? WHERE signature = ?", "A" + signature[1:], signature,
-            tree=True)
+    raw_signature = base64.b64decode(signature)
+    forged = base64.b64encode(bytes([raw_signature[0] ^ 1, *raw_signature[1:]])).decode()  # always differs
+    raw.run("UPDATE merkle_checkpoints SET signature = ? WHERE signature = ?", forged, signature, tree=True)
     assert "forged checkpoint" in [p["kind"] for p in audit_record(settings)["problems"]]
     raw.run("DELETE FROM merkle_checkpoints", tree=True)
     assert "no checkpoint" in [p["kind"] for p in audit_record(settings)["problems"]]
