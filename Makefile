@@ -27,6 +27,8 @@ demo: $(STAMP)
 	$(BIN)/plaintrail --home $(HOME_DIR) leaderboard --period 2024Q4 --level sub_branch --size 3
 	$(BIN)/plaintrail --home $(HOME_DIR) users demo
 	@echo "Log in as manager / plaintrail-manager (also: pudong, auditor, hr, admin; password plaintrail-<user>)"
+	@echo "The demo bank is in $(HOME_DIR): query it with --home $(HOME_DIR) (before or after the command), e.g."
+	@echo "  $(BIN)/plaintrail leaderboard --period 2024Q4 --home $(HOME_DIR)   (or: export PLAINTRAIL_HOME=$(HOME_DIR))"
 	$(BIN)/plaintrail --home $(HOME_DIR) dashboard --port $(DEMO_PORT)
 
 test: $(STAMP)

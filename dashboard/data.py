@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, time
 from typing import Any
 
 import streamlit as st
@@ -9,6 +12,7 @@ import streamlit as st
 from domain.application import ComplaintLog
 from domain.orgchart import OrgChart
 from plaintrail import sla_rules
+from plaintrail.as_of import record_as_of
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log, open_read_models
 from projections.scoped import ScopedReader
@@ -54,6 +58,22 @@ def record_access(action: str, subject: str, detail: dict[str, Any] | None = Non
     """Every timeline view and every export is recorded as an immutable event: who, what, when."""
     viewer = st.session_state["viewer"]
     log().record_access(viewer.user, viewer.role, action, subject, detail or {})
+
+
+@contextmanager
+def reader_as_of(moment: datetime) -> Iterator[ScopedReader]:
+    """The viewer's scoped view of the record as it stood at `moment` (folded afresh from the events
+    recorded by then, in a throwaway store: seconds for a branch's data)."""
+    with record_as_of(settings(), moment, log()) as then:
+        yield ScopedReader(st.session_state["viewer"], then, log(), settings().tz, sla_rules.load())
+
+
+def moment_input(label: str, key: str) -> datetime:
+    """A date and a time in the bank's time zone."""
+    day, clock = st.columns(2)
+    chosen = datetime.combine(day.date_input(f"{label}: date", key=f"{key}-date"),
+                              clock.time_input(f"{label}: time", time(23, 59), key=f"{key}-time"))
+    return chosen.replace(tzinfo=settings().tz)
 
 
 def reader() -> ScopedReader:

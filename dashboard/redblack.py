@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import data
 from domain.periods import Period
+from plaintrail import publication
 from plaintrail.output import spreadsheet_safe
 from projections.leaderboard import LEVELS
 from projections.queries import DEPTH
@@ -19,6 +20,7 @@ LABELS = {"outlet": "Outlets 网点", "sub_branch": "Sub-branches 支行", "bran
 SHOWN = ["rank", "tied_rank", "unit", "name", "regulator_transferred", "regulator_transferred_per_10k",
          "complaints", "complaints_per_10k", "work_orders", "effective", "tied_rank_change", "complaints_change_pct"]
 BANK = ["bank_rank", "bank_tied_rank", "bank_list"]  # a unit's place on the bank-wide board, beside its own
+PUBLISHERS = ("management", "admin")  # who may post the list
 PRINTED = ["tied_rank", "unit", "name", "regulator_transferred", "complaints"]
 
 
@@ -54,12 +56,14 @@ def page() -> None:
         drill_down(period, level, size)
     if frame.empty:
         return
-    st.download_button("Download CSV", frame.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"red-black-{level}-{period}.csv", mime="text/csv")
+    if st.download_button("Download CSV", frame.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig"),
+                          file_name=f"red-black-{level}-{period}.csv", mime="text/csv", key="leaderboard-export"):
+        data.record_access("leaderboard.export", str(period), {"format": "csv", "level": level, "rows": len(frame)})
     with st.expander("Secondary indicators: callbacks 回访, satisfaction 满意度, mediation 调解, repeats, hand-overs"):
         st.dataframe(pd.DataFrame(data.reader().secondary(period, level)), hide_index=True)
     trend(frame)
-    printable(frame, period, level)
+    compare_with_past(period, level, size)
+    printable(frame, period, level, size)
 
 
 def own_board(period: Period, level: str, size: int | None, unit: str) -> pd.DataFrame:
@@ -125,7 +129,31 @@ def drill_down(period: Period, level: str, size: int | None) -> None:
     show_lists(outlets, period, "outlet", [*SHOWN[:2], *BANK, *SHOWN[2:]])
 
 
-def printable(frame: pd.DataFrame, period: Period, level: str) -> None:
+def compare_with_past(period: Period, level: str, size: int | None) -> None:
+    """The board as the record stood at a past moment (`leaderboard --as-of`) beside today's: the units
+    whose place, list or counts changed since."""
+    if not st.toggle("Compare with the record as of a past moment 对比历史记录"):
+        return
+    moment = data.moment_input("Record as of", "board-as-of")
+    now = pd.DataFrame(data.reader().leaderboard(period, level, size))
+    with data.reader_as_of(moment) as then:
+        past = pd.DataFrame(then.leaderboard(period, level, size))
+    if now.empty or past.empty:
+        st.info(f"Nothing to compare: no board {'then' if past.empty else 'now'}.")
+        return
+    keys = ["tied_rank", "list", "regulator_transferred", "complaints", "effective"]
+    both = past[["unit", *keys]].merge(now[["unit", *keys]], on="unit", how="outer", suffixes=("_then", "_now"))
+    moved = both[both.apply(lambda row: any(not _same(row[f"{k}_then"], row[f"{k}_now"]) for k in keys), axis=1)]
+    st.caption(f"As the record stood at {moment.isoformat()}: {len(moved)} of {len(both)} units changed since.")
+    if not moved.empty:
+        st.dataframe(moved, hide_index=True)
+
+
+def _same(then: object, now: object) -> bool:
+    return bool((pd.isna(then) and pd.isna(now)) or then == now)  # type: ignore[call-overload]
+
+
+def printable(frame: pd.DataFrame, period: Period, level: str, size: int | None = None) -> None:
     if not st.toggle("Printable view 张榜"):
         return
     st.markdown(f"## 红黑榜 · {LABELS[level]} · {period}")
@@ -133,4 +161,32 @@ def printable(frame: pd.DataFrame, period: Period, level: str) -> None:
     for title, name in (("红榜 Red list", "red"), ("黑榜 Black list", "black")):
         st.markdown(f"### {title}")
         st.table(frame[frame["list"] == name][PRINTED])
+    if st.session_state["viewer"].role in PUBLISHERS:
+        publishing(period, level, size)
+
+
+def publishing(period: Period, level: str, size: int | None) -> None:
+    """Posting the list is an act of record (`plaintrail publish`): who, when, the policy version, N, the rows
+    and their digest, as an event; and what changed since the last posting."""
+    st.markdown("### Publication 张榜记录")
+    if st.button("Publish this list 发布张榜", key="publish"):
+        posting = publication.publish(data.settings(), period, level, st.session_state["viewer"].user,
+                                      size=None if size is None else str(size), log=data.log())
+        st.success(f"Published (posting {posting['publication']}): {posting['units']} units, N = {posting['size']}, "
+                   f"policy {posting['policy_version']}, digest {posting['digest']}")
+    try:
+        since = publication.changes_since(data.settings(), period, level)
+    except publication.NotPublished:
+        st.caption("This list was never published.")
+        return
+    shown = since["publication"]
+    st.caption(f"Last published by {shown['published_by']} at {shown['published_at']} (posting "
+               f"{shown['publication']} of {shown['postings']}, digest {shown['digest'][:23]}…): "
+               f"{len(since['changed'])} units changed since.")
+    if since["changed"]:
+        st.dataframe(pd.DataFrame([{"unit": c["unit"], "name": c["name"],
+                                    "changes": "; ".join(f"{k} {v['then']} → {v['now']}"
+                                                         for k, v in c["changes"].items()),
+                                    "events": " ".join(map(str, c["events"]))} for c in since["changed"]]),
+                     hide_index=True)
 

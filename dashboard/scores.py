@@ -63,6 +63,7 @@ def page() -> None:
         st.subheader("Corrections in the period 本期更正")
         st.dataframe(pd.DataFrame(corrections).drop(columns=["people"], errors="ignore"), hide_index=True)
     what_if(period, policy, rows, who)
+    compare_with_past(period, policy, rows, who)
 
 
 def table(rows: list[dict[str, Any]], key: str) -> pd.DataFrame:
@@ -179,3 +180,19 @@ def what_if(period: Period, policy: Policy, rows: list[dict[str, Any]], who: str
     whatif, _ = data.reader().scores(period, other)
     st.dataframe(pd.DataFrame(diff(rows, whatif)), hide_index=True)
     st.caption("Nothing recorded changes: the scores in force stay those of the default policy.")
+
+
+def compare_with_past(period: Period, policy: Policy, rows: list[dict[str, Any]], who: str) -> None:
+    """The scores as the record stood at a past moment (`scores --as-of`) beside today's: what corrections,
+    late validations and hand-overs recorded since then changed."""
+    if who != "people" or not st.toggle("Compare with the record as of a past moment 对比历史记录"):
+        return
+    moment = data.moment_input("Record as of", "scores-as-of")
+    with data.reader_as_of(moment) as then:
+        past, _ = then.scores(period, policy)
+    changed = [{"person": r["person"], "name": r["name"], "fines_cny_then": r["fines_cny"],
+                "fines_cny_now": r["fines_cny_whatif"], "points_then": r["points"], "points_now": r["points_whatif"]}
+               for r in diff(past, rows) if r["fines_change_cny"] not in ("0", "0.00") or r["points_change"]]
+    st.caption(f"As the record stood at {moment.isoformat()}: {len(changed)} people's scores changed since.")
+    if changed:
+        st.dataframe(pd.DataFrame(changed), hide_index=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -15,12 +15,16 @@ from projections.access import AccessDenied
 from projections.timeline import ComplaintNotFound
 from transparency.log import TreeProblem, included
 
+WHEN = {"now": "As it stands", "as_of": "As recorded by a past moment (--as-of: what was known)",
+        "at": "As it had happened by a moment (--at: business time)"}
 COLUMNS = ["at", "recorded_at", "action", "actor", "action_id", "correction", "late"]
 
 
 def page() -> None:
     st.title("Complaint timeline 投诉时间线")
     how = st.radio("Find by", ["complaint id", "customer ref", "outlet", "person"], horizontal=True)
+    if "search" not in st.session_state and st.query_params.get("complaint"):  # a link: /timeline?complaint=C-...
+        st.session_state["search"] = st.query_params["complaint"]
     text = st.text_input("Search", placeholder="e.g. C-2024-0001", key="search").strip()
     if not text:
         st.caption("Enter a complaint id, a customer reference, an outlet id or a person id.")
@@ -31,24 +35,22 @@ def page() -> None:
         return
     complaint_id = found[0]["complaint_id"] if len(found) == 1 else st.selectbox(
         f"{len(found)} complaints", [c["complaint_id"] for c in found])
-    as_known = st.toggle("As known at a past moment")
-    as_of = None
-    if as_known:
-        day, clock = st.columns(2)
-        moment = datetime.combine(day.date_input("Date"), clock.time_input("Time", time(23, 59)))
-        as_of = moment.replace(tzinfo=data.settings().tz)
-    show(complaint_id, as_of)
+    when = st.radio("Which record", ["now", "as_of", "at"], horizontal=True, format_func=WHEN.__getitem__)
+    moment = data.moment_input("Moment", "timeline-moment") if when != "now" else None
+    show(complaint_id, moment if when == "as_of" else None, moment if when == "at" else None)
 
 
-def show(complaint_id: str, as_of: datetime | None) -> None:
+def show(complaint_id: str, as_of: datetime | None, at: datetime | None = None) -> None:
     try:
-        doc = data.reader().timeline(complaint_id, as_of)
+        doc = data.reader().timeline(complaint_id, as_of, at)
     except (ComplaintNotFound, AccessDenied) as error:
         st.warning(str(error))
         return
-    data.record_access("timeline.view", complaint_id, {"as_of": as_of.isoformat() if as_of else None})
+    data.record_access("timeline.view", complaint_id, {"as_of": as_of.isoformat() if as_of else None,
+                                                       "at": at.isoformat() if at else None})
     summary = doc.get("summary", {})
-    st.subheader(f"{complaint_id} · state **{doc['state']}**" + (f" · as known at {doc['as_of']}" if as_of else ""))
+    st.subheader(f"{complaint_id} · state **{doc['state']}**" + (f" · as recorded by {doc['as_of']}" if as_of else "")
+                 + (f" · as it had happened by {doc['at']}" if at else ""))
     st.caption(" · ".join(f"{k}: {v}" for k, v in summary.items() if v not in (None, "", [])))
     events = pd.DataFrame([dict(e, correction=f"annulled by {e['annulled_by']}" if e["annulled_by"] else
                                 (f"corrects {e['target_action_id']}" if e.get("target_action_id") else ""))
@@ -82,8 +84,9 @@ def integrity(complaint_id: str) -> None:
         else:
             st.error(f"NOT included: {held.count(False)} events' proofs fail, "
                      f"{len(proof['not_yet_covered'])} are in no checkpoint.")
-        st.download_button("Inclusion proof (JSON, for tools/verify_proof.py)", json.dumps(proof, indent=2),
-                           file_name=f"{complaint_id}.proof.json", mime="application/json", key="proof")
+        if st.download_button("Inclusion proof (JSON, for tools/verify_proof.py)", json.dumps(proof, indent=2),
+                              file_name=f"{complaint_id}.proof.json", mime="application/json", key="proof"):
+            data.record_access("timeline.export", complaint_id, {"format": "proof.json"})
     if not st.button("Verify the record now", key="verify"):
         st.caption("Recomputes every event's leaf and checks the Merkle tree and its signed checkpoints "
                    "(plaintrail verify).")

@@ -13,8 +13,9 @@ from plaintrail.settings import Settings
 
 COMMANDS = [  # modules in plaintrail/commands, in the order --help lists them
     "org", "import_", "demo_data", "timeline", "leaderboard", "scores", "sla", "verify", "rebuild", "users",
-    "dashboard", "kafka", "transport", "forget", "indicators", "hot", "report", "staff",
+    "dashboard", "kafka", "transport", "forget", "indicators", "hot", "report", "staff", "publish", "access_log",
 ]
+HOME_HELP = "data directory (default: $PLAINTRAIL_HOME or ./var); before or after the command"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,11 +32,25 @@ def build_parser() -> argparse.ArgumentParser:
         "  PLAINTRAIL_CHECKPOINT_KEY_FILE is the key that signs checkpoints (default HOME/keys/checkpoint.key)\n\n"
         + exits.EPILOG,
     )
-    parser.add_argument("--home", help="data directory (default: $PLAINTRAIL_HOME or ./var)")
+    parser.add_argument("--home", help=HOME_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"plaintrail.commands.{name}").register(sub)
+    home_anywhere(parser)
     return parser
+
+
+def home_anywhere(parser: argparse.ArgumentParser, seen: set[int] | None = None) -> None:
+    """`plaintrail report ... --home DIR` as well as `plaintrail --home DIR report ...`: every (sub)command
+    takes --home too; SUPPRESS leaves the value given before the command alone when none comes after."""
+    seen = set() if seen is None else seen
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    child.add_argument("--home", default=argparse.SUPPRESS, help=HOME_HELP)
+                    home_anywhere(child, seen)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

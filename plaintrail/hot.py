@@ -27,7 +27,16 @@ def rules(path: Path = RULES) -> HotIssueRules:
                          ledger=tuple((i["title"], int(i["due_days"])) for i in data.get("ledger", [])))
 
 
-def register(log: ComplaintLog) -> HotIssues:
+def register(log: ComplaintLog, recorded_by: datetime | None = None) -> HotIssues:
+    """The hot issues and their ledgers; with `recorded_by`, as they stood then (their events recorded by it)."""
+    if recorded_by is not None:
+        then: HotIssues | None = None
+        events: list[Any] = list(log.events.get(HotIssues.create_id()))
+        for event in events:
+            if event.timestamp > recorded_by:
+                break
+            then = event.mutate(then)
+        return then or HotIssues()
     try:
         found: HotIssues = log.repository.get(HotIssues.create_id())
         return found

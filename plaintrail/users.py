@@ -7,6 +7,7 @@ when the file is first written. Hashing is bcrypt, as streamlit-authenticator ch
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,27 @@ def add(home: Path, user: str, password: str, role: str, unit: str | None = None
         "password": bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode(),
         "roles": [role],
     }
-    config["scopes"][user] = {"role": role, "unit": unit}
+    # A new password ends the user's sessions: each remembers the stamp it logged in under (dashboard/app.py).
+    config["scopes"][user] = {"role": role, "unit": unit, "password_changed": datetime.now(UTC).isoformat()}
     home.mkdir(parents=True, exist_ok=True)
     path = users_path(home)
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=True), encoding="utf-8")
     path.chmod(0o600)
+
+
+def password_changed(config: dict[str, Any], user: str) -> str | None:
+    """When the user's password was last set (ISO 8601), None for a file written before this was kept."""
+    scope = config["scopes"].get(user) or {}
+    return scope.get("password_changed")
+
+
+def cookie_still_good(config: dict[str, Any], token: dict[str, Any]) -> bool:
+    """Whether a re-login cookie was issued after the user's password was last set (a change ends sessions)."""
+    changed = password_changed(config, str(token.get("username")))
+    if changed is None:
+        return True
+    issued = float(token["exp_date"]) - float(config["cookie"]["expiry_days"]) * 86_400
+    return issued >= datetime.fromisoformat(changed).timestamp()
 
 
 def viewer(home: Path, user: str) -> Viewer:
@@ -65,4 +82,4 @@ def viewer(home: Path, user: str) -> Viewer:
     return Viewer(user, scope["role"], scope.get("unit"))
 
 
-__all__ = ["DEMO_USERS", "ROLES", "add", "load", "viewer"]
+__all__ = ["DEMO_USERS", "ROLES", "add", "cookie_still_good", "load", "password_changed", "viewer"]

@@ -1,9 +1,9 @@
 """Who may see what: scopes enforced where the data is read, not by hiding widgets.
 
-Roles: `management` and `admin` see everything; `branch` sees its own unit's subtree only;
-`audit` reads every timeline (and nothing is writable through the dashboard anyway); `hr` sees
-scores. Every query the dashboard makes goes through a `Viewer`, so a page that forgets a check
-still cannot show another branch's rows.
+Roles: `management` and `admin` see everything (admin the access log too); `branch` sees its own unit's
+subtree only; `audit` reads every timeline and the access log (and nothing is writable through the dashboard
+anyway); `hr` sees scores. Every query the dashboard makes goes through a `Viewer`, so a page that forgets a
+check still cannot show another branch's rows.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ ROLES = ("management", "branch", "audit", "hr", "admin")
 PAGES = {
     "management": ("leaderboard", "timeline", "scores", "sla", "hot", "staff"),
     "branch": ("leaderboard", "timeline", "scores", "sla", "hot", "staff"),
-    "audit": ("timeline", "sla", "hot"),
+    "audit": ("timeline", "sla", "hot", "access"),
     "hr": ("scores", "staff"),
-    "admin": ("leaderboard", "timeline", "scores", "sla", "hot", "staff"),
+    "admin": ("leaderboard", "timeline", "scores", "sla", "hot", "staff", "access"),
 }
 
 

@@ -43,12 +43,13 @@ class ScopedReader:
         return [c for c in queries.find_complaints(self.store, by, text)
                 if self.viewer.sees_unit(c["outlet"], self.chart)]
 
-    def timeline(self, complaint_id: str, as_of: datetime | None = None) -> dict[str, Any]:
+    def timeline(self, complaint_id: str, as_of: datetime | None = None, at: datetime | None = None,
+                 ) -> dict[str, Any]:
         self.viewer.require("timeline")
         facts = queries.facts_of(self.store, [complaint_id]).get(complaint_id)
         if facts is not None:
             self.viewer.check_outlet(facts.outlet, self.chart)
-        doc = timeline(self.log, complaint_id, self.tz, as_of=as_of, rules=self.rules)
+        doc = timeline(self.log, complaint_id, self.tz, as_of=as_of, rules=self.rules, at=at)
         if facts is None:  # recorded but not yet projected: check against the record itself
             outlet = next((e.get("outlet") for e in doc["events"] if e["action"] == "received"), None)
             if outlet is None or not self.viewer.sees_unit(outlet, self.chart):

@@ -1,4 +1,4 @@
-"""A complaint's timeline as the record stood at any moment: the audit view.
+"""A complaint's timeline as the record stood at any moment, or as things stood at any moment: the audit view.
 
 Read straight from the event store (the record itself, not a read model), so what an auditor sees
 is exactly what was recorded, with both times: `at` (when it happened) and `recorded_at`.
@@ -27,21 +27,57 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def happened_by(events: list[Any], at: datetime) -> list[Any]:
+    """The events whose action had happened by `at` (business time), in recording order; an annulment
+    stays only with its target (it says nothing about an action left out)."""
+    kept: list[Any] = []
+    ids: set[str] = set()
+    for event in events:
+        target = getattr(event, "target_action_id", None)
+        if event.at <= at and (target is None or target in ids):
+            kept.append(event)
+            ids.add(event.action_id)
+    return kept
+
+
+def _fold(events: list[Any], whole: bool) -> Complaint:
+    """The complaint after `events`; a business-time view skips events, so it applies them without the
+    library's check that versions follow one another."""
+    complaint: Complaint = events[0].mutate(None)
+    for event in events[1:]:
+        if whole:
+            event.mutate(complaint)
+        else:
+            event.apply(complaint)
+    return complaint
+
+
 def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime | None = None,
-             now: datetime | None = None, rules: SlaRules | None = None) -> dict[str, Any]:
+             now: datetime | None = None, rules: SlaRules | None = None, at: datetime | None = None,
+             ) -> dict[str, Any]:
     """The complaint's events (chronological by `at`, then by recording order), state and SLA verdicts.
 
-    With `as_of`, only what had been recorded by then: the record exactly as it was known.
+    With `as_of`, only what had been recorded by then: the record exactly as it was known. With `at`,
+    only what had happened by then (business time), as recorded now (or by `as_of`); the SLA is judged at
+    the earlier of the two.
     """
     stored: list[Any] = list(log.events.get(complaint_uuid(complaint_id)))
+    if not stored:
+        raise ComplaintNotFound(f"no complaint {complaint_id} recorded")
     events = [e for e in stored if as_of is None or e.timestamp <= as_of]
     if not events:
-        known = "" if as_of is None else f" as of {as_of.isoformat()}"
-        raise ComplaintNotFound(f"no complaint {complaint_id} recorded{known}")
-    complaint: Complaint | None = None
-    for event in events:
-        complaint = event.mutate(complaint)
-    assert complaint is not None
+        first = stored[0]
+        raise ComplaintNotFound(
+            f"nothing of complaint {complaint_id} recorded as of {as_of.isoformat() if as_of else ''}: its record "
+            f"starts at {first.timestamp.astimezone(tz).isoformat()} (when it was recorded; it was received at "
+            f"{first.at.astimezone(tz).isoformat()}). --as-of is recording time; did you mean --at "
+            f"{as_of.isoformat() if as_of else ''} (what had happened by then)?")
+    if at is not None:
+        events = happened_by(events, at)
+        if not events:
+            raise ComplaintNotFound(f"complaint {complaint_id} had not been received by {at.isoformat()} "
+                                    f"(received at {stored[0].at.astimezone(tz).isoformat()})")
+    complaint = _fold(events, whole=at is None)
     annulled_by = {h["fields"]["target_action_id"]: a for a, h in complaint.history.items()
                    if h["action"] == "annulled"}
     rows = []
@@ -62,7 +98,7 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
             sealed = rows[-1]["personal"]
             rows[-1]["personal"] = log.vault.open(sealed) if log.vault else dict.fromkeys(sealed["fields"], "sealed")
     rows.sort(key=lambda r: (datetime.fromisoformat(r["at"]), r["version"]))
-    moment = now or as_of or datetime.now(tz)
+    moment = now or min((m for m in (as_of, at) if m is not None), default=None) or datetime.now(tz)
     try:
         sla, sla_problem = evaluate(complaint, moment, tz, rules), None
     except (OverflowError, ValueError, TypeError) as error:  # a stored time no deadline can be counted from
@@ -70,6 +106,7 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
     return {
         "complaint_id": complaint_id,
         "as_of": as_of.isoformat() if as_of else None,
+        "at": at.isoformat() if at else None,
         "events": rows,
         "state": complaint.state,
         "summary": {

@@ -165,3 +165,24 @@ def test_the_installed_command_in_a_real_process(tmp_path: Path) -> None:
     missing = subprocess.run([*cli, "import", str(tmp_path / "nope.jsonl")], env=env, capture_output=True, text=True,
                              timeout=120)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_home_is_taken_before_or_after_the_command(home: str, where: str, capsys: pytest.CaptureFixture[str]) -> None:
+    def at(*argv: str) -> list[str]:
+        return ["--home", home, *argv] if where == "before" else [*argv, "--home", home]
+
+    assert run(capsys, *at("org", "load", str(BANK)))[0] == 0
+    assert run(capsys, *at("import", str(ACTIONS)))[0] == 1  # the example holds bad lines
+    code, out, _ = run(capsys, *at("leaderboard", "--period", "2024Q1", "--json"))
+    assert code == 0 and {"O-001", "O-004"} <= {row["unit"] for row in json.loads(out)}
+
+
+@pytest.mark.parametrize("argv", [["leaderboard", "--period", "2024Q1"], ["scores", "--period", "2024Q1"],
+                                  ["sla", "--period", "2024Q1"], ["timeline", "C-2024-0001"]])
+def test_a_query_on_a_home_with_no_events_says_so_and_exits_2(tmp_path: Path, argv: list[str],
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "nothing-here"
+    code, out, err = run(capsys, *argv, "--home", str(empty))
+    assert code == 2 and not out and f"no events recorded in {empty}" in err and "--home" in err
+    assert not empty.exists()  # asking made no store

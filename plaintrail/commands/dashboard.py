@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def command(settings: Settings, port: int, address: str = "127.0.0.1") -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", address,
-            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "minimal", "--client.disableDataExport", "true"]
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

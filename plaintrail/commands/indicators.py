@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from domain.periods import Period
+from plaintrail.home import require_record
 from plaintrail.output import print_json, print_table, write_csv
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_read_models
@@ -30,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    require_record(settings)
     store = open_read_models(settings)
     try:
         catch_up(settings, store=store)

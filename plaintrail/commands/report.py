@@ -9,6 +9,7 @@ from pathlib import Path
 from domain.periods import Period
 from domain.policy import Policy
 from plaintrail import hot, report, sla_rules
+from plaintrail.home import require_record
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log, open_read_models
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    require_record(settings)
     period = Period.parse(args.period)
     store = open_read_models(settings)
     try:

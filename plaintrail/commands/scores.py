@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,14 @@ from typing import Any
 from domain.periods import Period
 from domain.policy import DEFAULT, Policy
 from plaintrail import hot, sla_rules, workbook
+from plaintrail.as_of import parse_moment, read_models
+from plaintrail.home import require_record
 from plaintrail.output import print_json, print_table, write_csv
 from plaintrail.settings import Settings
-from plaintrail.wiring import catch_up, open_log, open_read_models
+from plaintrail.wiring import open_log
 from projections import queries, scores
 from projections.bulk import few_collections
+from projections.store import ReadModelStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         "2024 (year: the sum of its quarters, each shown beside the total)")
     parser.add_argument("--policy", type=Path, help="what-if: score under this policy file instead")
     parser.add_argument("--diff", action="store_true", help="with --policy: per person, in force vs what-if")
+    parser.add_argument("--as-of", metavar="T", help="as the record stood at T (ISO 8601; without an offset, the "
+                        "bank's time zone): folded afresh from the events recorded by T, judged at T")
     parser.add_argument("--units", action="store_true", help="outlet points instead of people")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--csv", metavar="FILE", help="write one line per entry to a CSV file ('-' for stdout)")
@@ -37,21 +41,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def compute(settings: Settings, period: Period, policy: Policy, units: bool = False,
-            now: datetime | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(rows, corrections) for the period under `policy`."""
-    store = open_read_models(settings)
-    try:
-        catch_up(settings, store=store, progress=sys.stderr.isatty())
-        register = hot.register(open_log(settings))
-        with few_collections():
-            found, corrections = scores.entries(store, period, policy, settings.tz, now or datetime.now(UTC),
-                                                sla_rules.load(), register.issues.values(),
-                                                hot.rules().overdue_points, outlets=units)
-            if units:
-                return scores.unit_rows(found, store), corrections
-            return scores.person_rows(found, corrections, queries.people(store)), corrections
-    finally:
-        store.close()
+            now: datetime | None = None, store: ReadModelStore | None = None, as_of: datetime | None = None,
+            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rows, corrections) for the period under `policy`, from `store` (default: the live read models);
+    `as_of`: the hot-issue ledgers and the clock as they stood then (with a store of the record as of then)."""
+    if store is None:
+        with read_models(settings) as live:
+            return compute(settings, period, policy, units, now, live, as_of)
+    register = hot.register(open_log(settings), as_of)
+    with few_collections():
+        found, corrections = scores.entries(store, period, policy, settings.tz, now or as_of or datetime.now(UTC),
+                                            sla_rules.load(), register.issues.values(), hot.rules().overdue_points,
+                                            outlets=units)
+        if units:
+            return scores.unit_rows(found, store), corrections
+        return scores.person_rows(found, corrections, queries.people(store)), corrections
 
 
 def flat(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -61,24 +65,35 @@ def flat(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    require_record(settings)
+    as_of = parse_moment(args.as_of, settings) if args.as_of else None
+    with read_models(settings, as_of) as store:
+        return answer(args, settings, store, as_of)
+
+
+def answer(args: argparse.Namespace, settings: Settings, store: ReadModelStore, as_of: datetime | None) -> int:
     period = Period.parse(args.period)
-    recorded, corrections = compute(settings, period, Policy.load(DEFAULT), args.units)
+
+    def compute_in(period: Period, policy: Policy, units: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return compute(settings, period, policy, units, store=store, as_of=as_of)
+
     key = "unit" if args.units else "person"
+    recorded, corrections = compute_in(period, Policy.load(DEFAULT), args.units)
     recorded = scores.graded(recorded, period, Policy.load(DEFAULT), settings.tz, key)
     rows = recorded
     policy = Policy.load(args.policy) if args.policy else Policy.load(DEFAULT)
     if args.policy:
-        rows, corrections = compute(settings, period, policy, args.units)
+        rows, corrections = compute_in(period, policy, args.units)
         rows = scores.graded(rows, period, policy, settings.tz, key)
         if args.diff:
             rows = scores.diff(recorded, rows)
     inside = scores.quarters(period) if period.months_count > 3 and not args.diff else []
     if inside:
-        rows = scores.with_quarters(rows, {str(q): compute(settings, q, policy, args.units)[0] for q in inside}, key)
+        rows = scores.with_quarters(rows, {str(q): compute_in(q, policy, args.units)[0] for q in inside}, key)
     if args.csv:
         write_csv(rows if args.diff else flat(rows, key), args.csv)
     if args.xlsx:
-        units = None if args.units or args.diff else compute(settings, period, policy, True)[0]
+        units = None if args.units or args.diff else compute_in(period, policy, True)[0]
         workbook.write(Path(args.xlsx), rows, units, corrections, key)
     if args.json:
         print_json(rows)
@@ -95,6 +110,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                          for q, v in r.get("quarters", {}).items()}) for r in rows]
         columns += [str(q) for q in inside]
         print(f"scores {period}" + (f" under {args.policy}" if args.policy else "")
+              + (f" as the record stood at {args.as_of}" if args.as_of else "")
               + (" (each quarter: fines / points)" if inside and key == "person" else ""))
         print_table(table, columns)
         if corrections:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 
 from domain.periods import Period
 from domain.policy import DEFAULT, Policy
 from plaintrail import sla_rules
+from plaintrail.as_of import parse_moment, read_models
+from plaintrail.home import require_record
 from plaintrail.output import print_json, print_table, write_csv
 from plaintrail.settings import Settings
-from plaintrail.wiring import catch_up, open_read_models
 from projections import appeals
 from projections.leaderboard import LEVELS
 from projections.sla_report import VERDICTS, summary
@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "summary resolution, payment services 15 business days) and count verdicts per unit.")
     parser.add_argument("--period", required=True, help="2024-03, 2024Q1 or 2024")
     parser.add_argument("--level", choices=LEVELS, default="outlet")
+    parser.add_argument("--as-of", metavar="T", help="as the record stood at T (ISO 8601; without an offset, the "
+                        "bank's time zone): folded afresh from the events recorded by T, judged at T")
     parser.add_argument("--watch", action="store_true", help="list open complaints at risk, paused or overdue")
     parser.add_argument("--appeals", action="store_true", help="the appeals filed in the period against assessment "
                         "entries, each with its deadline (policy: appeals.decide_within_days) and verdict")
@@ -34,15 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    require_record(settings)
     period = Period.parse(args.period)
-    store = open_read_models(settings)
-    try:
-        catch_up(settings, store=store, progress=sys.stderr.isatty())
-        rows, watch = summary(store, period, args.level, settings.tz, datetime.now(UTC), sla_rules.load())
-        filed = appeals.watch(store, Policy.load(DEFAULT), settings.tz, datetime.now(UTC), period) \
-            if args.appeals else []
-    finally:
-        store.close()
+    as_of = parse_moment(args.as_of, settings) if args.as_of else None
+    now = as_of or datetime.now(UTC)
+    with read_models(settings, as_of) as store:
+        rows, watch = summary(store, period, args.level, settings.tz, now, sla_rules.load())
+        filed = appeals.watch(store, Policy.load(DEFAULT), settings.tz, now, period) if args.appeals else []
     shown = filed if args.appeals else watch if args.watch else rows
     if args.csv:
         write_csv(shown, args.csv)
@@ -54,7 +54,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print_table(shown, ["complaint_id", "appeal_id", "subject", "rule", "filed_at", "due", "decision",
                                 "verdict"])
             return 0
-        print(f"SLA {period} by {args.level}" + (" (open complaints to watch)" if args.watch else ""))
+        print(f"SLA {period} by {args.level}" + (" (open complaints to watch)" if args.watch else "")
+              + (f" as the record stood at {args.as_of}" if args.as_of else ""))
         print_table(shown, ["complaint_id", "outlet", "state", "regime", "deadline", "verdict"] if args.watch
                     else ["unit", "regime", *VERDICTS[:6], "on_time_pct"])
     return 0
