@@ -140,7 +140,7 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
                 if not event_type.startswith(("Complaint.", "Organisation.")):
                     continue
                 try:
-                    recorded, payload = decode(state)
+                    recorded, payload = decode(state, topic)
                 except Exception as error:
                     refused.append(problems.problem(originator_id, version, notification_id, None, event_type,
                                                     problems.unreadable(error)))

@@ -18,6 +18,8 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import Notification, Transcoder
 
+from projections.upcasting import VERSION_KEY, current_version, upcast
+
 SCHEMA_VERSION = 1
 
 
@@ -58,11 +60,14 @@ def _plain_state(data: bytes) -> dict[str, Any]:
     return state
 
 
-def decode(state: bytes) -> tuple[str, dict[str, Any]]:
-    """When an event was recorded (ISO text) and its payload as plain JSON, from the stored state."""
+def decode(state: bytes, topic: str) -> tuple[str, dict[str, Any]]:
+    """When an event was recorded (ISO text) and its payload as plain JSON, from the stored state, upcast to
+    the version today's class of `topic` has (projections/upcasting.py)."""
     payload = _plain_state(state)
     recorded = payload.pop("timestamp")
     payload.pop("originator_topic", None)
+    if VERSION_KEY in payload or current_version(topic) > 1:  # the class lookup is cached by the library
+        upcast(topic, payload)
     return recorded, payload
 
 
@@ -94,7 +99,7 @@ class Envelope:
     def from_stored(cls, notification_id: int, originator_id: Any, version: int, topic: str,
                     state: bytes) -> Envelope:
         """The envelope of one row of the event table, as the library stored it."""
-        recorded, payload = decode(state)
+        recorded, payload = decode(state, topic)
         return cls(
             notification_id=notification_id,
             originator_id=str(originator_id if isinstance(originator_id, UUID) else UUID(originator_id)),
