@@ -14,6 +14,7 @@ An upcaster sees the library's typed values (datetime, Decimal) on the aggregate
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from eventsourcing.utils import TopicError, resolve_topic
@@ -27,25 +28,35 @@ class StoredByNewerRelease(ValueError):
     refused (`verify` lists it) rather than folded as if it were today's."""
 
 
+_known: dict[str, tuple[Any, int]] = {}  # topic -> (class or None, its version): asked for every event decoded
+
+
+def _lookup(topic: str) -> tuple[Any, int]:
+    """The class a stored topic names and its version, once per topic and process (a release is a process:
+    the library's lookup takes a lock, and a class attribute missing from a long MRO is slow to find)."""
+    found = _known.get(topic)
+    if found is None:
+        cls = None
+        if topic.startswith(OWN_MODULES):
+            with contextlib.suppress(TopicError, ImportError, AttributeError):
+                cls = resolve_topic(topic)
+        found = _known[topic] = (cls, int(getattr(cls, VERSION_KEY, 1)))
+    return found
+
+
 def event_class(topic: str) -> Any:
-    """The class a stored topic names (the library caches the lookup); None when no code of ours names it."""
-    if not topic.startswith(OWN_MODULES):
-        return None
-    try:
-        return resolve_topic(topic)
-    except (TopicError, ImportError, AttributeError):
-        return None
+    """The class a stored topic names; None when no code of ours names it."""
+    return _lookup(topic)[0]
 
 
 def current_version(topic: str) -> int:
-    return int(getattr(event_class(topic), VERSION_KEY, 1))
+    return _lookup(topic)[1]
 
 
 def upcast(topic: str, state: dict[str, Any]) -> dict[str, Any]:
     """`state` (a stored event's state, `class_version` included if it was stored) as today's class has it."""
     stored = state.pop(VERSION_KEY, 1)
-    cls = event_class(topic)
-    current = int(getattr(cls, VERSION_KEY, 1))
+    cls, current = _lookup(topic)
     if stored > current:
         raise StoredByNewerRelease(f"{topic.rsplit(':', 1)[-1]} was stored as version {stored}; this release "
                                    f"reads up to version {current}: upgrade plaintrail to read it")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from domain.complaint import Complaint
+from projections import upcasting
 from tests.fixtures.make_store import ANSWERS, QUERIES, STORE, answers, plaintrail
 
 EXPECTED: dict[str, Any] = json.loads(ANSWERS.read_text(encoding="utf-8"))
@@ -70,6 +71,7 @@ def test_an_upcaster_on_the_old_store_reaches_the_aggregate_and_the_folds(
 
     monkeypatch.setattr(Complaint.Escalated, "class_version", 2, raising=False)
     monkeypatch.setattr(Complaint.Escalated, "upcast_v1_v2", staticmethod(upcast_v1_v2), raising=False)
+    monkeypatch.setattr(upcasting, "_known", {})  # the new release is a new process: its classes looked up afresh
     from plaintrail.settings import Settings
     from plaintrail.wiring import open_log
 

@@ -58,6 +58,7 @@ NOTED = get_topic(Ticket.Noted)
 def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Application[UUID], UUID, Path]:
     """A ticket with one note, stored by "the old release" in an SQLite file."""
     monkeypatch.setattr(upcasting, "OWN_MODULES", (*upcasting.OWN_MODULES, NOTED))
+    monkeypatch.setattr(upcasting, "_known", {})
     path = tmp_path / "events.sqlite"
     app: Application[UUID] = Application(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                                               "SQLITE_DBNAME": str(path)})
@@ -76,6 +77,7 @@ def stored_rows(path: Path) -> list[tuple[int, str, int, str, bytes]]:
 def upgrade(monkeypatch: pytest.MonkeyPatch) -> None:
     """Today's code: the topic of the stored notes now names the version-2 class."""
     monkeypatch.setitem(_topic_cache, NOTED, NotedV2)
+    monkeypatch.setattr(upcasting, "_known", {})  # a new process would look its classes up afresh
 
 
 def test_the_library_upcasts_an_old_event_when_it_rebuilds_the_aggregate(
@@ -111,6 +113,7 @@ def test_an_event_stored_at_the_current_version_is_not_upcast_again(
 def test_an_event_from_a_newer_release_is_refused_not_folded_as_if_it_were_todays(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(upcasting, "OWN_MODULES", (*upcasting.OWN_MODULES, NOTED))
+    monkeypatch.setattr(upcasting, "_known", {})
     with pytest.raises(upcasting.StoredByNewerRelease, match="version 3"):
         upcasting.upcast(NOTED, {"text": "x", "class_version": 3})
 
