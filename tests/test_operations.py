@@ -108,6 +108,7 @@ def test_a_postgres_database_dumped_and_restored_with_the_homes_keys_verifies_an
     monkeypatch.setenv("PLAINTRAIL_DATABASE_URL", postgres_url)
     assert plaintrail(home, "org", "load", str(ROOT / "examples" / "bank.yaml"))[0] == 0
     assert plaintrail(home, "import", str(ROOT / "examples" / "actions.jsonl"))[0] == 1  # 3 lines rejected
+    assert plaintrail(home, "checkpoint", "--rotate-key")[0] == 0  # the hand-over is in the database too
     assert plaintrail(home, "publish", "--period", "2024Q1", "--level", "outlet", "--by", "auditor")[0] == 0
     before = answers(home)
     dump = tmp_path / "plaintrail.dump"
@@ -121,5 +122,5 @@ def test_a_postgres_database_dumped_and_restored_with_the_homes_keys_verifies_an
     shutil.copytree(home / "keys", elsewhere / "keys")  # the checkpoint key and the personal-data vault
     monkeypatch.setenv("PLAINTRAIL_DATABASE_URL", restored_database)
     code, report = verify(elsewhere)
-    assert code == 0 and report["ok"], report["problems"]
+    assert code == 0 and report["ok"] and report["key_rotations"] == 1, report["problems"]
     assert answers(elsewhere) == before

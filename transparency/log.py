@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from math import inf
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +15,7 @@ from tqdm import tqdm
 
 from transparency import merkle
 from transparency.events import EventTable, Row
-from transparency.signing import Checkpoint, SigningKey
+from transparency.signing import Checkpoint, KeyRotation, SigningKey, key_chain
 from transparency.store import TreeStore
 
 BATCH = 10_000
@@ -64,6 +65,31 @@ class TransparencyLog:
             if first:
                 self.key.commit()
             return latest
+
+    def rotate_key(self) -> KeyRotation:
+        """Hand signing over to a new key: the tree is settled and signed by the old key first, which then signs
+        its hand-over to the new one (stored beside the checkpoints) before the new key replaces it. A rotation
+        killed before that is completed by the next one (the same new key, not a third)."""
+        if not self.key.exists():
+            raise TreeProblem("no signing key yet: the first `plaintrail checkpoint` makes one")
+        latest = self.settle()
+        if latest is None:
+            raise TreeProblem("nothing recorded yet: there is no key to rotate")
+        with self._threads, self.store.lock():
+            if self.key.successor.is_file():
+                waiting = SigningKey(self.key.successor).public_hex()
+                stored = next((r for r in self.store.rotations() if r.new_public_key == waiting), None)
+                if stored is not None:  # killed between storing the hand-over and putting the key in place
+                    self.key.retire()
+                    return stored
+            rotation = self.key.hand_over(latest.size, latest.root)
+            self.store.add_rotation(rotation)
+            self.key.retire()
+            return rotation
+
+    def signers(self) -> dict[str, float]:
+        """The keys whose checkpoints hold, and up to which tree size (signing.key_chain)."""
+        return key_chain(self.key.public_hex(), self.store.rotations())[0] if self.key.exists() else {}
 
     def _extend(self, size: int, last: int, progress: bool = False) -> int:
         wanted = merkle.frontier_nodes(size)
@@ -117,7 +143,8 @@ class TransparencyLog:
         ours = merkle.root([nodes[node] for node in merkle.frontier_nodes(old.size)])
         return {"old": old.as_json(), "checkpoint": checkpoint.as_json(),
                 "proof": [h.hex() for h in prove(merkle.lookup(nodes))],
-                "consistent": ours.hex() == old.root and old.holds(checkpoint.public_key)}
+                "consistent": ours.hex() == old.root and old.holds()
+                and old.size <= (self.signers() or {checkpoint.public_key: inf}).get(old.public_key, -1)}
 
 
 def included(proof: dict[str, Any]) -> list[bool]:

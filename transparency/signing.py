@@ -53,6 +53,57 @@ def signed_text(size: int, root: str, timestamp: str) -> bytes:
     return f"plaintrail checkpoint\n{size}\n{root}\n{timestamp}\n".encode()
 
 
+def rotation_text(size: int, root: str, timestamp: str, new_public_key: str) -> bytes:
+    """What the retiring key signs when it hands over (docs/transparency.md)."""
+    return f"plaintrail key rotation\n{size}\n{root}\n{timestamp}\n{new_public_key}\n".encode()
+
+
+def _verifies(public_key: str, signature: str, text: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key)).verify(
+            base64.b64decode(signature, validate=True), text)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class KeyRotation:
+    """The retiring key's signed word that `new_public_key` signs from the tree of `size` leaves on: the old
+    checkpoints stay checkable (by the old key, up to that size) and the new key is vouched for by the old."""
+
+    size: int
+    root: str
+    timestamp: str
+    old_public_key: str
+    new_public_key: str
+    signature: str  # by the old key, over rotation_text
+
+    def holds(self) -> bool:
+        return _verifies(self.old_public_key, self.signature,
+                         rotation_text(self.size, self.root, self.timestamp, self.new_public_key))
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "origin": "plaintrail"}
+
+
+def key_chain(current: str, rotations: list[KeyRotation]) -> tuple[dict[str, float], list[KeyRotation]]:
+    """Which keys may have signed a checkpoint, and up to which size: the current key any, each key it took
+    over from up to the size of its hand-over, back along the chain of rotations that hold. The rotations
+    outside that chain (or that do not hold) are returned apart: verify reports them."""
+    chain: dict[str, float] = {current: float("inf")}
+    left = list(rotations)
+    newest = current
+    while True:
+        step = next((r for r in left if r.new_public_key == newest and r.holds()
+                     and r.old_public_key not in chain), None)
+        if step is None:
+            return chain, left
+        chain[step.old_public_key] = step.size
+        left.remove(step)
+        newest = step.old_public_key
+
+
 class SigningKey:
     """The log's Ed25519 key, read from (or first written to) its PEM file."""
 
@@ -82,6 +133,30 @@ class SigningKey:
 
     def commit(self) -> None:
         os.replace(self.pending, self.path)  # atomic: the key is there whole, or still pending
+
+    @property
+    def successor(self) -> Path:
+        """The next key while a rotation is under way: it replaces the key once the hand-over is stored."""
+        return self.path.with_name(self.path.name + ".next")
+
+    def hand_over(self, size: int, root: str) -> KeyRotation:
+        """Make the next key (or take up the one a killed rotation left) and sign the hand-over to it with this
+        one; `retire` then puts it in place, once the hand-over is stored."""
+        if not self.successor.is_file():
+            pem = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            descriptor = os.open(self.successor, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(pem)
+                out.flush()
+                os.fsync(out.fileno())
+        new = SigningKey(self.successor).public_hex()
+        timestamp = datetime.now(UTC).isoformat(timespec="microseconds")
+        signature = base64.b64encode(self._private().sign(rotation_text(size, root, timestamp, new))).decode()
+        return KeyRotation(size, root, timestamp, self.public_hex(), new, signature)
+
+    def retire(self) -> None:
+        os.replace(self.successor, self.path)  # atomic: the old key is gone, the new one there whole
 
     def _private(self) -> Ed25519PrivateKey:
         path = self.path if self.path.is_file() else self.pending

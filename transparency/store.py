@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from projections.store import SqlStore
-from transparency.signing import Checkpoint
+from transparency.signing import Checkpoint, KeyRotation
 
 SCHEMA = (  # SQLite: the leaf index is the rowid (no second index)
     """CREATE TABLE IF NOT EXISTS merkle_leaves (leaf_index INTEGER PRIMARY KEY,
@@ -21,6 +21,8 @@ SCHEMA = (  # SQLite: the leaf index is the rowid (no second index)
         hash BLOB NOT NULL, PRIMARY KEY (level, node_index)) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS merkle_checkpoints (tree_size BIGINT PRIMARY KEY, root TEXT NOT NULL,
         timestamp TEXT NOT NULL, signature TEXT NOT NULL, public_key TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS merkle_key_rotations (new_public_key TEXT PRIMARY KEY, tree_size BIGINT NOT NULL,
+        root TEXT NOT NULL, timestamp TEXT NOT NULL, old_public_key TEXT NOT NULL, signature TEXT NOT NULL)""",
 )
 PAGE = 10_000
 LOCK = "plaintrail.merkle"
@@ -115,6 +117,19 @@ class TreeStore(SqlStore):
         rows = self.query("SELECT tree_size, root, timestamp, signature, public_key FROM merkle_checkpoints "
                           "ORDER BY tree_size" + (" DESC LIMIT 1" if latest_only else ""))
         return [Checkpoint(int(size), root, at, signature, key) for size, root, at, signature, key in rows]
+
+    def add_rotation(self, rotation: KeyRotation) -> None:
+        with self.transaction() as cursor:
+            self.execute(cursor, "INSERT INTO merkle_key_rotations (new_public_key, tree_size, root, timestamp, "
+                         "old_public_key, signature) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (new_public_key) DO NOTHING",
+                         (rotation.new_public_key, rotation.size, rotation.root, rotation.timestamp,
+                          rotation.old_public_key, rotation.signature))
+
+    def rotations(self) -> list[KeyRotation]:
+        """Every key hand-over, oldest first."""
+        rows = self.query("SELECT tree_size, root, timestamp, old_public_key, new_public_key, signature "
+                          "FROM merkle_key_rotations ORDER BY timestamp")
+        return [KeyRotation(int(size), root, at, old, new, signature) for size, root, at, old, new, signature in rows]
 
     def latest(self) -> Checkpoint | None:
         found = self.checkpoints(latest_only=True)

@@ -45,6 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "`verify --checkpoint` show later that the log still extends it unchanged.")
     checkpoint.add_argument("--export", type=Path, metavar="FILE", help="write the checkpoint as JSON to FILE")
     checkpoint.add_argument("--json", action="store_true")
+    checkpoint.add_argument("--rotate-key", action="store_true",
+                            help="hand signing over to a new key: the old key signs the tree as it stands and the "
+                            "hand-over to the new one, which signs from then on; old checkpoints stay verifiable. "
+                            "Give auditors the new public key (printed)")
     checkpoint.set_defaults(func=run_checkpoint)
     seal = sub.add_parser("seal", help="superseded by `checkpoint` (kept as its alias)",
                           description="The HMAC seals are superseded by signed checkpoints: this runs "
@@ -104,6 +108,8 @@ def unfolded_events(settings: Settings) -> tuple[list[dict[str, object]], int]:
 
 
 def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "rotate_key", False):
+        return rotate_key(args, settings)
     checkpoint = settle(settings, progress=sys.stderr.isatty())
     if checkpoint is None:
         raise TreeProblem("nothing recorded yet: no checkpoint to sign")
@@ -115,6 +121,24 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"checkpoint: {doc['size']} events, root {doc['root']}, signed {doc['timestamp']}\n"
               f"public key: {doc['public_key']}" + (f"\nwritten to {args.export}" if args.export else ""))
+    return 0
+
+
+def rotate_key(args: argparse.Namespace, settings: Settings) -> int:
+    tree = open_transparency(settings)
+    try:
+        rotation = tree.rotate_key().as_json()
+    finally:
+        tree.store.close()
+    if args.export:
+        args.export.write_text(json.dumps(rotation, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print_json(rotation)
+    else:
+        print(f"key rotated at {rotation['size']} events (root {rotation['root']})\n"
+              f"old public key: {rotation['old_public_key']}\nnew public key: {rotation['new_public_key']}\n"
+              "the old key signed the hand-over; give auditors the new public key"
+              + (f"\nwritten to {args.export}" if args.export else ""))
     return 0
 
 
