@@ -106,3 +106,30 @@ def test_a_rotation_killed_after_storing_its_hand_over_is_completed_with_the_sam
     assert code == 0 and rotation["new_public_key"] == handed.new_public_key
     code, report = run_json(home, "verify")
     assert code == 0 and report["ok"] and report["key_rotations"] == 1, report["problems"]
+
+
+def test_an_auditor_who_pinned_the_old_key_checks_proofs_across_the_rotation_with_the_hand_over(
+        home: Path, tmp_path: Path) -> None:
+    from tools.verify_proof import main as verify_proof
+
+    old = tmp_path / "old.json"
+    assert plaintrail(home, "checkpoint", "--export", str(old))[0] == 0
+    pinned = json.loads(old.read_text())["public_key"]
+    handover = tmp_path / "rotation.json"
+    assert plaintrail(home, "checkpoint", "--rotate-key", "--export", str(handover))[0] == 0
+    record_something(home)
+    proofs = {}
+    asked = {"inclusion": ["prove", "C-2024-0001"], "consistency": ["prove", "--consistency", str(old)]}
+    for name, argv in asked.items():
+        code, out = plaintrail(home, *argv, "--json")
+        assert code == 0 and json.loads(out)["checkpoint"]["public_key"] != pinned  # signed by the new key
+        proofs[name] = tmp_path / f"{name}.json"
+        proofs[name].write_text(out, encoding="utf-8")
+    for proof in proofs.values():
+        assert verify_proof([str(proof), "--public-key", pinned]) == 1  # the new key alone is not trusted
+        assert verify_proof([str(proof), "--public-key", pinned, "--rotation", str(handover)]) == 0
+    forged = json.loads(handover.read_text())
+    forged["new_public_key"] = forged["new_public_key"][::-1]  # another key than the old one signed over to
+    (tmp_path / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
+    assert verify_proof([str(proofs["inclusion"]), "--public-key", pinned, "--rotation",
+                         str(tmp_path / "forged.json")]) == 1

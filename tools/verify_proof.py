@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check a plaintrail proof with nothing but the public key: standard library plus `cryptography`.
 
-    python tools/verify_proof.py PROOF.json [--public-key HEX_OR_BASE64_OR_FILE]
+    python tools/verify_proof.py PROOF.json [--public-key HEX_OR_BASE64_OR_FILE] [--rotation HANDOVER.json ...]
 
 PROOF.json is the output of `plaintrail prove COMPLAINT_ID --json` (inclusion: each event's leaf is in the
 signed tree) or of `plaintrail prove --consistency OLD.json --json` (the signed tree extends the old one
@@ -114,13 +114,47 @@ def consistency_holds(first: int, second: int, first_root: bytes, second_root: b
     return sn == 0 and fr == first_root and sr == second_root
 
 
-def check(proof: dict[str, Any], pinned: bytes | None) -> list[str]:
+def rotation_text(rotation: dict[str, Any]) -> bytes:
+    return (f"plaintrail key rotation\n{int(rotation['size'])}\n{rotation['root']}\n{rotation['timestamp']}\n"
+            f"{rotation['new_public_key']}\n").encode()
+
+
+def signers(pinned: bytes, rotations: list[dict[str, Any]], failures: list[str]) -> dict[bytes, float]:
+    """The keys trusted from the pinned one on, each retired key up to the size of its hand-over: a hand-over
+    (`plaintrail checkpoint --rotate-key --json`) counts when a key already trusted signed it."""
+    trusted: dict[bytes, float] = {pinned: float("inf")}
+    for rotation in sorted(rotations, key=lambda r: int(r["size"])):
+        old, new = public_key(rotation["old_public_key"]), public_key(rotation["new_public_key"])
+        try:
+            Ed25519PublicKey.from_public_bytes(old).verify(base64.b64decode(rotation["signature"], validate=True),
+                                                           rotation_text(rotation))
+            holds = old in trusted
+        except (InvalidSignature, ValueError, binascii.Error):
+            holds = False
+        if not holds:
+            failures.append(f"the hand-over of size {rotation['size']} is not signed by a key you trust")
+            continue
+        trusted[old] = min(trusted[old], int(rotation["size"]))
+        trusted.setdefault(new, float("inf"))
+    return trusted
+
+
+def check(proof: dict[str, Any], pinned: bytes | None, rotations: list[dict[str, Any]] | None = None) -> list[str]:
     """Every reason the proof fails; empty when it holds."""
     failures: list[str] = []
+    trusted = signers(pinned, rotations or [], failures) if pinned else {}
+
+    def signer(signed: dict[str, Any], what: str) -> bytes:
+        named = public_key(signed.get("public_key", proof["checkpoint"]["public_key"]))
+        if pinned and named not in trusted:
+            failures.append(f"the {what} names another public key than the one given")
+            return pinned
+        if pinned and int(signed["size"]) > trusted[named]:
+            failures.append(f"the {what} of size {signed['size']} is signed by a key retired before it")
+        return named
+
     checkpoint = proof["checkpoint"]
-    key = pinned or public_key(checkpoint["public_key"])
-    if pinned and public_key(checkpoint["public_key"]) != pinned:
-        failures.append("the checkpoint names another public key than the one given")
+    key = signer(checkpoint, "checkpoint")
     if not signature_holds(checkpoint, key):
         failures.append(f"the signature of the checkpoint of size {checkpoint['size']} does not hold")
     size, root = int(checkpoint["size"]), bytes.fromhex(checkpoint["root"])
@@ -132,7 +166,7 @@ def check(proof: dict[str, Any], pinned: bytes | None) -> list[str]:
             failures.append(f"leaf {event['index']}: not included in the checkpoint of size {size}")
     if "old" in proof:
         old = proof["old"]
-        if not signature_holds(old, pinned or public_key(old.get("public_key", checkpoint["public_key"]))):
+        if not signature_holds(old, signer(old, "old checkpoint")):
             failures.append(f"the signature of the old checkpoint of size {old['size']} does not hold")
         if not consistency_holds(int(old["size"]), size, bytes.fromhex(old["root"]), root,
                                  [bytes.fromhex(p) for p in proof["proof"]]):
@@ -146,11 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("proof", help="the JSON of plaintrail prove (- for standard input)")
     parser.add_argument("--public-key", help="the log's Ed25519 public key: hex, base64, or a file holding it")
+    parser.add_argument("--rotation", action="append", default=[], metavar="FILE",
+                        help="a key hand-over (plaintrail checkpoint --rotate-key --export FILE): with --public-key "
+                        "the old key, the new key it signed over to is trusted too (the old one only up to then)")
     args = parser.parse_args(argv)
     try:
         text = sys.stdin.read() if args.proof == "-" else Path(args.proof).read_text(encoding="utf-8")
         proof = json.loads(text)
-        failures = check(proof, public_key(args.public_key) if args.public_key else None)
+        rotations = [json.loads(Path(path).read_text(encoding="utf-8")) for path in args.rotation]
+        failures = check(proof, public_key(args.public_key) if args.public_key else None, rotations)
     except (OSError, ValueError, KeyError, TypeError, binascii.Error) as error:
         print(f"verify_proof: cannot read the proof: {error!r}", file=sys.stderr)
         return 2
