@@ -96,3 +96,26 @@ def test_an_upcaster_on_the_old_store_reaches_the_aggregate_and_the_folds(
     assert {k: v for k, v in now.items() if k != "timeline C-2024-0003"} == \
         {k: v for k, v in EXPECTED.items() if k != "timeline C-2024-0003"}
     verified(home)
+
+
+def test_an_event_stored_by_a_newer_release_is_refused_by_the_folds_and_listed_by_verify(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newer release (its `Complaint.Escalated` at version 2) records an escalation; this release, which knows
+    version 1 only, rebuilds: the folds refuse that event and verify lists it, the record itself intact."""
+    newer = tmp_path / "newer.jsonl"
+    newer.write_text("\n".join(json.dumps(line) for line in [
+        {"action_id": "N-1", "complaint_id": "C-2024-0099", "action": "received", "at": "2024-03-20T09:00:00+08:00",
+         "outlet": "O-001", "channel": "hotline", "via": "direct", "category": "fees"},
+        {"action_id": "N-2", "complaint_id": "C-2024-0099", "action": "escalated",
+         "at": "2024-03-21T09:00:00+08:00", "level": "branch", "reason": "newer"}]) + "\n", encoding="utf-8")
+    with monkeypatch.context() as newer_release:
+        newer_release.setattr(Complaint.Escalated, "class_version", 2, raising=False)
+        newer_release.setattr(Complaint.Escalated, "upcast_v1_v2", staticmethod(lambda state: None), raising=False)
+        newer_release.setattr(upcasting, "_known", {})
+        assert plaintrail(home, "import", str(newer))[0] == 0
+    monkeypatch.setattr(upcasting, "_known", {})
+    assert plaintrail(home, "rebuild")[0] == 0
+    code, out = plaintrail(home, "verify", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["intact"] and report["fold_problems_total"] == 1, report
+    assert "stored as version 2" in report["fold_problems"][0]["reason"]
