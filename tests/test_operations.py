@@ -31,6 +31,7 @@ def default_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 def home(tmp_path: Path) -> Path:
     copy = tmp_path / "home"
     shutil.copytree(STORE, copy)
+    (copy / "keys" / "checkpoint.key").chmod(0o600)  # as plaintrail writes it (a git checkout keeps no such mode)
     return copy
 
 
