@@ -30,6 +30,7 @@ from plaintrail.importer import import_file
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_log
 from projections.store import ReadModelStore
+from projections.versions import live_file
 
 
 def snapshot(path: Path) -> list[list[tuple[Any, ...]]]:
@@ -56,7 +57,7 @@ def fold_with(workers: int, home: Path, settings: Settings, total: int) -> float
     started = time.perf_counter()
     running = [subprocess.Popen([sys.executable, "-m", "plaintrail.cli", "worker"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
-    store = ReadModelStore.sqlite(home / "readmodels.sqlite")
+    store = ReadModelStore.sqlite(home / live_file(home))
     try:
         while True:
             rows = store.query("SELECT SUM(position + 1) FROM tracking WHERE source LIKE ?", ("%complaint-events",))
@@ -97,12 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, "-m", "plaintrail.cli", "--home", str(reference), "rebuild"], check=True,
                        stdout=subprocess.DEVNULL, env={k: v for k, v in os.environ.items()
                                                        if not k.startswith("PLAINTRAIL_KAFKA")})
-        expected = snapshot(reference / "readmodels.sqlite")
+        expected = snapshot(reference / live_file(reference))
         print(f"1 worker : {total:,} events in {one:5.1f} s = {total / one:,.0f} events/s")
         print(f"3 workers: {total:,} events in {three:5.1f} s = {total / three:,.0f} events/s")
         print(f"ratio 3/1 = {one / three:.2f} on {os.cpu_count()} cores (the broker runs on them too)")
         for name in ("one", "three"):
-            got = snapshot(work / name / "readmodels.sqlite")
+            got = snapshot(work / name / live_file(work / name))
             facts, sums = (sum(1 for a, b in zip(g, e, strict=False) if a != b) + abs(len(g) - len(e))
                            for g, e in zip(got, expected, strict=True))
             print(f"read models of '{name}' equal the embedded mode's: {got == expected}"

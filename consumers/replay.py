@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -50,15 +51,24 @@ class Stores:
 
     events: str  # the SQLite file, or a postgresql:// URL
     table: str  # the library's events table
-    readmodels: str  # the SQLite file, or the same postgresql:// URL
+    readmodels: str  # the first version's SQLite file (its folder holds the others), or the same postgresql:// URL
     tz: str
+    version: str = ""  # one version of the read models (a rebuild's); "" follows the live one
 
     @property
     def postgres(self) -> bool:
         return self.events.startswith("postgres")
 
+    @property
+    def home(self) -> Path:
+        return Path(self.readmodels).parent
+
     def open_readmodels(self) -> ReadModelStore:
-        return ReadModelStore.postgres(self.readmodels) if self.postgres else ReadModelStore.sqlite(self.readmodels)
+        if self.postgres:
+            return ReadModelStore.live_postgres(self.readmodels, self.version or None)
+        if self.version:
+            return ReadModelStore.version_sqlite(self.home, self.version)
+        return ReadModelStore.live_sqlite(self.home)
 
 
 def own_memory_mb() -> float:

@@ -37,6 +37,7 @@ class Worker:
         self.projection = projection
         self.folded = 0
         self.dead = 0
+        self.epoch = store.epoch  # the read-model version count this worker's partitions were sought in
 
     def subscribe(self) -> None:
         from kafka import ConsumerRebalanceListener
@@ -63,6 +64,12 @@ class Worker:
 
     def poll_once(self, timeout_ms: int = 1000) -> int:
         """Fold one poll's messages; returns how many messages it took."""
+        self.store.refresh(force=True)
+        if self.store.epoch != self.epoch:  # a rebuild made a new version live: go on from the offsets it holds
+            self.epoch = self.store.epoch
+            self.projector.cache.clear()
+            for tp in self.consumer.assignment():
+                self.seek(tp)
         polled = self.consumer.poll(timeout_ms=timeout_ms)
         taken = 0
         for tp, messages in polled.items():

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.tables import table
 from plaintrail.output import spreadsheet_safe
 from projections.access_log import entries
 
@@ -36,7 +37,7 @@ def page() -> None:
         return
     frame = pd.DataFrame([dict(r, detail=json.dumps(r["detail"], ensure_ascii=False, sort_keys=True))
                           for r in reversed(rows)])  # newest first
-    st.dataframe(frame, hide_index=True)
+    table(frame)
     st.caption(f"{len(rows)} accesses, newest first")
     if st.download_button("Download CSV 下载", frame.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig"),
                           file_name="access-log.csv", mime="text/csv", key="access-export"):

@@ -10,8 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.tables import table
 from domain.periods import Period
 from plaintrail import publication
+from plaintrail.labels import label
 from plaintrail.output import spreadsheet_safe
 from projections.leaderboard import LEVELS
 from projections.queries import DEPTH
@@ -52,7 +54,7 @@ def page() -> None:
         frame = pd.DataFrame(data.reader().leaderboard(period, level, size))
         show_lists(frame, period, level, SHOWN)
         with st.expander("Every unit, with the previous period", expanded=False):
-            st.dataframe(frame, hide_index=True)
+            table(frame)
         drill_down(period, level, size)
     if frame.empty:
         return
@@ -60,7 +62,7 @@ def page() -> None:
                           file_name=f"red-black-{level}-{period}.csv", mime="text/csv", key="leaderboard-export"):
         data.record_access("leaderboard.export", str(period), {"format": "csv", "level": level, "rows": len(frame)})
     with st.expander("Secondary indicators: callbacks 回访, satisfaction 满意度, mediation 调解, repeats, hand-overs"):
-        st.dataframe(pd.DataFrame(data.reader().secondary(period, level)), hide_index=True)
+        table(pd.DataFrame(data.reader().secondary(period, level)))
     trend(frame)
     compare_with_past(period, level, size)
     printable(frame, period, level, size)
@@ -77,7 +79,7 @@ def own_board(period: Period, level: str, size: int | None, unit: str) -> pd.Dat
         show_lists(frame, period, level, [*SHOWN[:2], *BANK, *SHOWN[2:]])
         if not frame.empty:
             with st.expander("Every unit under yours: its own rank and its place bank-wide", expanded=True):
-                st.dataframe(frame[[*SHOWN[:2], *BANK, *SHOWN[2:]]], hide_index=True)
+                table(frame[[*SHOWN[:2], *BANK, *SHOWN[2:]]])
         return frame
     frame = pd.DataFrame(reader.leaderboard(period, level, size))  # scoped: at most the unit itself
     if frame.empty:
@@ -87,7 +89,7 @@ def own_board(period: Period, level: str, size: int | None, unit: str) -> pd.Dat
     st.info(f"No {LABELS[level].split()[0].lower()} sit under {named(unit)}; here is its own place on the "
             "bank-wide board.")
     st.caption(frame["list_note"].iloc[0])
-    st.dataframe(frame[[*SHOWN, "list"]], hide_index=True)
+    table(frame[[*SHOWN, "list"]])
     return frame
 
 
@@ -102,9 +104,9 @@ def show_lists(frame: pd.DataFrame, period: Period, level: str, columns: list[st
     st.caption(frame["list_note"].iloc[0])
     red, black = st.columns(2)
     red.subheader(":red[Red list 红榜]")
-    red.dataframe(frame[frame["list"] == "red"][columns], hide_index=True)
+    table(frame[frame["list"] == "red"][columns], red)
     black.subheader("Black list 黑榜")
-    black.dataframe(frame[frame["list"] == "black"][columns], hide_index=True)
+    table(frame[frame["list"] == "black"][columns], black)
 
 
 def trend(frame: pd.DataFrame) -> None:
@@ -146,7 +148,7 @@ def compare_with_past(period: Period, level: str, size: int | None) -> None:
     moved = both[both.apply(lambda row: any(not _same(row[f"{k}_then"], row[f"{k}_now"]) for k in keys), axis=1)]
     st.caption(f"As the record stood at {moment.isoformat()}: {len(moved)} of {len(both)} units changed since.")
     if not moved.empty:
-        st.dataframe(moved, hide_index=True)
+        table(moved)
 
 
 def _same(then: object, now: object) -> bool:
@@ -160,7 +162,7 @@ def printable(frame: pd.DataFrame, period: Period, level: str, size: int | None 
     st.markdown(frame["list_note"].iloc[0])
     for title, name in (("红榜 Red list", "red"), ("黑榜 Black list", "black")):
         st.markdown(f"### {title}")
-        st.table(frame[frame["list"] == name][PRINTED])
+        st.table(frame[frame["list"] == name][PRINTED].rename(columns=lambda c: label(c, "zh")))
     if st.session_state["viewer"].role in PUBLISHERS:
         publishing(period, level, size)
 
@@ -184,9 +186,7 @@ def publishing(period: Period, level: str, size: int | None) -> None:
                f"{shown['publication']} of {shown['postings']}, digest {shown['digest'][:23]}…): "
                f"{len(since['changed'])} units changed since.")
     if since["changed"]:
-        st.dataframe(pd.DataFrame([{"unit": c["unit"], "name": c["name"],
-                                    "changes": "; ".join(f"{k} {v['then']} → {v['now']}"
-                                                         for k, v in c["changes"].items()),
-                                    "events": " ".join(map(str, c["events"]))} for c in since["changed"]]),
-                     hide_index=True)
+        table(pd.DataFrame([{"unit": c["unit"], "name": c["name"],
+                             "changes": "; ".join(f"{k} {v['then']} → {v['now']}" for k, v in c["changes"].items()),
+                             "events": " ".join(map(str, c["events"]))} for c in since["changed"]]))
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, tables
 from domain.periods import Period
 from domain.policy import DEFAULT, InvalidPolicy, Policy
 from plaintrail import workbook
@@ -61,7 +61,7 @@ def page() -> None:
     drill_down(rows, key)
     if corrections:
         st.subheader("Corrections in the period 本期更正")
-        st.dataframe(pd.DataFrame(corrections).drop(columns=["people"], errors="ignore"), hide_index=True)
+        tables.table(pd.DataFrame(corrections).drop(columns=["people"], errors="ignore"))
     what_if(period, policy, rows, who)
     compare_with_past(period, policy, rows, who)
 
@@ -148,7 +148,7 @@ def drill_down(rows: list[dict[str, Any]], key: str) -> None:
         return
     if "amount" in entries:
         entries["amount"] = entries["amount"].astype(float)
-    st.dataframe(entries, hide_index=True, column_config={c: both(c) for c in entries.columns})
+    tables.table(entries)
 
 
 def exports(rows: list[dict[str, Any]], corrections: list[dict[str, Any]], period: Period, who: str,
@@ -178,7 +178,7 @@ def what_if(period: Period, policy: Policy, rows: list[dict[str, Any]], who: str
         st.error(f"That policy cannot be used: {error}")
         return
     whatif, _ = data.reader().scores(period, other)
-    st.dataframe(pd.DataFrame(diff(rows, whatif)), hide_index=True)
+    tables.table(pd.DataFrame(diff(rows, whatif)))
     st.caption("Nothing recorded changes: the scores in force stay those of the default policy.")
 
 
@@ -195,4 +195,4 @@ def compare_with_past(period: Period, policy: Policy, rows: list[dict[str, Any]]
                for r in diff(past, rows) if r["fines_change_cny"] not in ("0", "0.00") or r["points_change"]]
     st.caption(f"As the record stood at {moment.isoformat()}: {len(changed)} people's scores changed since.")
     if changed:
-        st.dataframe(pd.DataFrame(changed), hide_index=True)
+        tables.table(pd.DataFrame(changed))

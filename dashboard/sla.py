@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.tables import table
 from domain.periods import Period
 from domain.policy import DEFAULT, Policy
 from projections.leaderboard import LEVELS
@@ -23,11 +24,11 @@ def page() -> None:
     level = right.selectbox("By", LEVELS) or "outlet"
     rows, watch = data.reader().sla(Period.parse(choice), level)
     st.subheader(f"Open complaints to watch ({len(watch)})")
-    st.dataframe(pd.DataFrame(watch), hide_index=True)
+    table(pd.DataFrame(watch))
     filed = data.reader().appeals(Period.parse(choice), Policy.load(DEFAULT))
     st.subheader(f"Appeals against assessment entries 考核申诉 ({len(filed)})")
     if filed:
-        st.dataframe(pd.DataFrame(filed), hide_index=True)
+        table(pd.DataFrame(filed))
     else:
         st.caption("No appeals filed in the period.")
     frame = pd.DataFrame(rows)
@@ -36,4 +37,4 @@ def page() -> None:
     st.subheader("Breaches by regime")
     st.bar_chart(frame.groupby("regime")[["on_time", "breached"]].sum())
     st.subheader("By unit and regime")
-    st.dataframe(frame, hide_index=True)
+    table(frame)

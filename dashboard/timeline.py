@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.tables import table
 from domain.complaint import complaint_uuid
 from plaintrail.wiring import audit_record, open_transparency
 from projections.access import AccessDenied
@@ -55,11 +56,11 @@ def show(complaint_id: str, as_of: datetime | None, at: datetime | None = None) 
     events = pd.DataFrame([dict(e, correction=f"annulled by {e['annulled_by']}" if e["annulled_by"] else
                                 (f"corrects {e['target_action_id']}" if e.get("target_action_id") else ""))
                            for e in doc["events"]])
-    st.dataframe(events[[c for c in COLUMNS if c in events]], hide_index=True)
+    table(events[[c for c in COLUMNS if c in events]])
     with st.expander("Every field of every event"):
-        st.dataframe(events, hide_index=True)
+        table(events)
     st.subheader("SLA verdicts")
-    st.dataframe(pd.DataFrame(doc["sla"]), hide_index=True)
+    table(pd.DataFrame(doc["sla"]))
     integrity(complaint_id)
 
 

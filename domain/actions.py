@@ -42,10 +42,12 @@ class _Action(BaseModel):
 
     def fields(self) -> dict[str, Any]:
         """The action-specific fields, as the event will carry them."""
-        fields = self.model_dump(exclude={"action", "action_id", "complaint_id", "at", "actor"})
-        for optional in ("source", "personal"):  # optional facts appear only when given
-            if fields.get(optional, 0) is None:
-                del fields[optional]
+        fields = self.model_dump(exclude={"action", "action_id", "complaint_id", "at", "actor", "personal"})
+        if fields.get("source", 0) is None:  # optional facts appear only when given
+            del fields["source"]
+        personal = getattr(self, "personal", None)
+        if personal is not None:  # by now its sealed form (lists and ciphertext), not the typed input: copied as is
+            fields["personal"] = dict(personal)
         return fields
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import logging
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+# A CJK font with one weight makes matplotlib say "Failed to find font weight" per chart: noise, not a problem.
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 from plaintrail import analysis  # noqa: E402
 from plaintrail.analysis import money, pct  # noqa: E402

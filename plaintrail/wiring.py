@@ -105,10 +105,13 @@ def chosen_transport(settings: Settings) -> str:
 
 def rebuild(settings: Settings, progress: bool = False, workers: int | None = None, log: ComplaintLog | None = None,
             store: ReadModelStore | None = None) -> replay.Rebuilt:
-    """Drop the read models and fold every event again, in `workers` processes (default: one per core).
+    """Fold every event again into a new read-model version beside the live one (in `workers` processes,
+    default one per core), bring it up to the log's head, and make it live; queries and folds go on
+    against the live version meanwhile (projections/versions.py). `store` follows the switch.
 
-    The home keeps its transport: in a Kafka home the workers then read their topic from the start again,
-    each event once by its version."""
+    Kafka workers carry on in the new version from the offsets the live one had (consumers/switch.py)."""
+    from consumers import switch
+
     log = log or open_log(settings)
     own_store = store is None
     store = store or open_read_models(settings)
@@ -118,9 +121,22 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
                 raise RebuildUnderWay("another process is rebuilding the read models; try again when it is done")
             if transport.recorded(store) is None:
                 transport.record(store, chosen_transport(settings))
-            table = log.recorder.events_table_name  # type: ignore[attr-defined]
-            return replay.rebuild(locations(settings, table), store, log.recorder.max_notification_id() or 0,
-                                  workers or os.cpu_count() or 1, progress)
+            where = locations(settings, log.recorder.events_table_name)  # type: ignore[attr-defined]
+            old, aside = store.version, switch.beside(where, store)
+            fresh = aside.open_readmodels()
+            try:
+                done = replay.rebuild(aside, fresh, log.recorder.max_notification_id() or 0,
+                                      workers or os.cpu_count() or 1, progress)
+                caught = follow(log, fresh, Projector(fresh, settings.tz))
+                switch.carry_over(store, fresh)
+                caught += follow(log, fresh, Projector(fresh, settings.tz))  # past every carried offset
+                switch.make_live(where, store, aside.version)
+            finally:
+                fresh.close()
+            store.refresh(force=True)
+            if old != aside.version:
+                switch.remove(where, store, old)
+            return replay.Rebuilt(done.events + caught, done.workers, done.peak_mb)
     finally:
         if own_store:
             store.close()

@@ -28,7 +28,8 @@ POINT_COLUMNS = {"points", "points_whatif", "points_change", "positive_points", 
 
 PEOPLE = ["person", "name", "roles", "grade", "fines_cny", "rewards_cny", "points", "positive_points",
           "negative_points", "complaints", "entries"]
-ENTRIES = ["person", "name", "rule", "policy_version", "complaint_id", "outlet", "tier", "decided_by", "roles",
+ENTRIES = ["person", "name", "rule", "rule_name", "policy_version", "complaint_id", "outlet", "tier", "tier_name",
+           "decided_by", "roles",
            "share", "notice", "amount", "points", "appeal_decision", "events"]
 UNITS = ["unit", "name", "kind", "grade", "points", "positive_points", "negative_points", "entries"]
 CORRECTIONS = ["complaint_id", "outlet", "annulment", "annulled_action", "annulled", "reason", "people"]
@@ -76,8 +77,19 @@ def people_rows(rows: list[dict[str, Any]], key: str = "person") -> list[dict[st
 def entry_rows(rows: list[dict[str, Any]], key: str = "person") -> list[dict[str, Any]]:
     """Every entry, and after a row's counted ones those an appeal overturned (out of the totals, in the
     record), each with the appeal's decision and its evidence."""
-    return [{key: r[key], "name": r.get("name", ""), **_flat_appeal(e)}
+    return [{key: r[key], "name": r.get("name", ""), **_named(_flat_appeal(e))}
             for r in rows for e in [*r.get("entries", []), *r.get("overturned", [])]]
+
+
+def _named(entry: dict[str, Any]) -> dict[str, Any]:
+    """The rule's and the tier's names beside their ids, and the roles by name: HR reads words, not keys."""
+    named = dict(entry)
+    for key in ("rule", "tier"):
+        if entry.get(key):
+            named[f"{key}_name"] = both(str(entry[key]))
+    if isinstance(entry.get("roles"), list):
+        named["roles"] = ", ".join(both(role) for role in entry["roles"])
+    return named
 
 
 def _flat_appeal(entry: dict[str, Any]) -> dict[str, Any]:

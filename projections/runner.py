@@ -55,6 +55,7 @@ class Projector:
         self.cache_size = cache_size
         self.redeliveries = False  # True where the transport may deliver an event twice (Kafka)
         self.problems: list[problems.Problem] = []  # this batch's events that could not be folded
+        self.epoch = store.epoch  # the store's version count when the cache was filled
 
     def fold(self, envelopes: Sequence[Envelope], source: str, partition: int, position: int,
              after: int | None, unreadable: Sequence[problems.Problem] = ()) -> int:
@@ -72,6 +73,10 @@ class Projector:
 
     def _fold(self, envelopes: Sequence[Envelope], source: str, partition: int, position: int,
               after: int | None) -> int:
+        epoch = self.store.epoch  # the version the cache and this batch's reads belong to
+        if epoch != self.epoch:
+            self.cache.clear()
+            self.epoch = epoch
         first: dict[str, int] = {}  # each complaint's first version in this batch
         for e in envelopes:
             if e.complaint_id is not None and e.event_type.startswith("Complaint."):
@@ -107,6 +112,8 @@ class Projector:
                 deltas.add(*before[complaint_id], -1)
             deltas.add(*after_batch, +1)
         with self.store.transaction() as cursor:
+            if self.store.epoch != epoch:  # a rebuild's version became live since this batch was read
+                raise PositionMoved("the read models moved to a new version; read again from its position")
             self._check_position(cursor, source, partition, after)
             applied += self.fold_organisation(cursor, org_events)
             self.store.executemany(cursor, problems.INSERT, self.problems)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
+
+from projections import versions
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS complaint_facts (
@@ -48,6 +51,8 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS fold_problems (
         originator_id TEXT NOT NULL, version BIGINT NOT NULL, position BIGINT NOT NULL, complaint_id TEXT,
         event_type TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (originator_id, version))""",
+    # The home's transport (projections/transport.py): never dropped with the other tables, carried to each version.
+    "CREATE TABLE IF NOT EXISTS readmodel_transport (one INTEGER PRIMARY KEY CHECK (one = 1), source TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS tracking (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
@@ -66,6 +71,14 @@ class SqlStore:
         self.dialect = dialect
         self.path = path  # SQLite's file; ':memory:' on PostgreSQL
         self.create()
+
+    def refresh(self, force: bool = False) -> bool:
+        """Move to another version of the tables if one has become live (subclasses); True when it moved."""
+        return False
+
+    def _live_in(self, cursor: Any) -> bool:
+        """Inside a transaction: whether this connection still writes the live version (subclasses)."""
+        return True
 
     def create(self) -> None:
         """Make the tables this store needs (subclasses)."""
@@ -93,9 +106,17 @@ class SqlStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        """A cursor inside one transaction: committed on success, rolled back on any error."""
-        cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
+        """A cursor inside one transaction: committed on success, rolled back on any error. A store that
+        follows the live version begins on the live one, and keeps it live until the transaction ends."""
+        while True:
+            self.refresh()
+            cursor = self.connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
+            if self._live_in(cursor):
+                break
+            cursor.execute("ROLLBACK")
+            cursor.close()
+            self.refresh(force=True)
         try:
             yield cursor
         except BaseException:
@@ -115,6 +136,15 @@ class SqlStore:
             cursor.executemany(self.sql(statement), rows)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.refresh()
+        try:
+            return self._query(statement, params)
+        except Exception:
+            if not self.refresh(force=True):  # a version dropped under a slow reader: ask the live one
+                raise
+            return self._query(statement, params)
+
+    def _query(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         cursor = self.connection.cursor()
         try:
             cursor.execute(self.sql(statement), params)
@@ -127,7 +157,101 @@ class SqlStore:
 
 
 class ReadModelStore(SqlStore):
-    """The read-model tables, with one transaction per folded batch and its tracking position."""
+    """The read-model tables, with one transaction per folded batch and its tracking position.
+
+    Opened with `live` (SQLite: the home folder; PostgreSQL: True) it follows the live version
+    (projections/versions.py): a rebuild's switch moves it over before its next statement, and `epoch`
+    counts the moves, so a folder holding memory of the old version knows to drop it."""
+
+    home: Path | None = None  # SQLite, following: the home whose pointer names the live file
+    follows = False
+    version = ""
+    epoch = 0
+    _token: tuple[int, int] | None = None
+    _checked = 0.0
+
+    @classmethod
+    def live_sqlite(cls, home: Path) -> Self:
+        """The live version of a home's read models, followed across switches."""
+        home.mkdir(parents=True, exist_ok=True)
+        while True:
+            token, name = versions.pointer_token(home), versions.live_file(home)
+            try:
+                store = cls._connect_version(home, name)
+            except sqlite3.OperationalError:  # switched and dropped while we looked: look again
+                if versions.live_file(home) == name:
+                    raise
+                continue
+            store.home, store.follows, store.version, store._token = home, True, name, token
+            return store
+
+    @classmethod
+    def version_sqlite(cls, home: Path, name: str) -> Self:
+        """One version, new or not, that does not follow the pointer (a rebuild's)."""
+        store = cls.sqlite(home / name)
+        store.home, store.version = home, name
+        return store
+
+    @classmethod
+    def _connect_version(cls, home: Path, name: str) -> Self:
+        if name == versions.FIRST_SQLITE:
+            return cls.sqlite(home / name)
+        connection = sqlite3.connect(f"file:{home / name}?mode=rw", uri=True, timeout=30, isolation_level=None,
+                                     check_same_thread=False)  # never a new empty file where a version was
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return cls(connection, "sqlite", str(home / name))
+
+    @classmethod
+    def live_postgres(cls, url: str, schema: str | None = None) -> Self:
+        """The live schema (followed across switches), or with `schema` that one version only."""
+        import psycopg
+
+        connection = psycopg.connect(url, autocommit=True)
+        name = schema or versions.live_schema(connection)
+        if name != versions.FIRST_SCHEMA:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")
+        connection.execute(f"SET search_path TO {name}")
+        store = cls(connection, "postgres")
+        store.follows, store.version, store._checked = schema is None, name, time.monotonic()
+        return store
+
+    def refresh(self, force: bool = False) -> bool:
+        if not self.follows:
+            return False
+        if self.dialect == "sqlite":
+            assert self.home is not None
+            token = versions.pointer_token(self.home)
+            if token == self._token and not force:
+                return False
+            moved = False
+            while versions.live_file(self.home) != self.version:
+                name = versions.live_file(self.home)
+                try:
+                    connection = self._connect_version(self.home, name).connection
+                except sqlite3.OperationalError:
+                    continue  # dropped by a later switch already
+                self.connection.close()
+                self.connection, self.path, self.version, moved = connection, str(self.home / name), name, True
+            self._token = token
+        else:
+            now = time.monotonic()
+            if not force and now - self._checked < 0.25:  # a round trip: at most four times a second
+                return False
+            self._checked = now
+            name = versions.live_schema(self.connection)
+            moved = name != self.version
+            if moved:
+                self.connection.execute(f"SET search_path TO {name}")
+                self.version = name
+        if moved:
+            self.epoch += 1
+        return moved
+
+    def _live_in(self, cursor: Any) -> bool:
+        if not self.follows or self.dialect == "sqlite":
+            return True  # SQLite: a write into a version switched away from is dropped with it, never counted
+        return versions.live_schema(cursor, lock=True) == self.version
 
     def create(self) -> None:
         """Make the tables; a store written by another schema version is dropped first and refolded
@@ -211,7 +335,8 @@ class ReadModelStore(SqlStore):
         if self.path == ":memory:":
             yield True
             return
-        with open(f"{self.path}.rebuild-lock", "a") as handle:
+        lock = self.home / "readmodels.rebuild-lock" if self.home is not None else f"{self.path}.rebuild-lock"
+        with open(lock, "a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

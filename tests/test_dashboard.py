@@ -222,3 +222,40 @@ def test_management_drills_down_into_a_sub_branch_s_own_board(home: Path, monkey
     drilled = [f.value for f in at.dataframe if "bank_rank" in f.value]
     assert drilled and set().union(*(set(f["unit"]) for f in drilled)) <= {"O-001", "O-002"}
     assert "N = " in texts(at)  # what drew the lists, in words
+
+
+def test_every_table_on_every_page_has_a_label_for_each_column(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """People read names, not keys: no header shown on any page is a snake_case column id, and the ids that the
+    label table names (actions, lists, tiers...) get their names in a column beside them."""
+    import json
+    import re
+
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "org", "load", str(EXAMPLES / "bank.yaml")]) == 0
+    assert main(["--home", str(home), "import", str(EXAMPLES / "actions.jsonl")]) == 1
+    assert main(["--home", str(home), "users", "demo"]) == 0
+    assert main(["--home", str(home), "hot", "open", "H-1", "--kind", "outlet", "--subject", "O-001",
+                 "--executive", "P-PRES", "--unit", "O-001", "--reason", "three complaints"]) == 0
+    assert main(["--home", str(home), "hot", "add-item", "H-1", "I-1", "--title", "retrain the counter",
+                 "--owner", "P-H1B", "--due", "2024-04-30"]) == 0
+    unlabelled, named = set(), set()
+    for page in ("redblack", "timeline", "scores", "sla", "staff", "hot", "access"):
+        at = logged_in(home, monkeypatch, "admin", "plaintrail-admin")
+        at.switch_page(f"views/{page}.py").run()
+        if page == "timeline":
+            at.text_input(key="search").input("C-2024-0002").run()
+        if page == "scores":
+            at.selectbox(key="drill").select("P-H1B").run()
+        assert not at.exception, at.exception
+        assert at.dataframe, page
+        for frame in at.dataframe:
+            config = json.loads(frame.proto.columns or "{}")
+            for column in map(str, frame.value.columns):
+                shown = config.get(column, {}).get("label", column)
+                if re.fullmatch(r"[a-z0-9_.]+", shown):
+                    unlabelled.add((page, column))
+                if column.endswith("_name") and column != "unit_name":
+                    named.add((page, column))
+    assert not unlabelled
+    assert {("timeline", "action_name"), ("redblack", "list_name"), ("scores", "rule_name")} <= named

@@ -20,6 +20,7 @@ from plaintrail.demo_bank import write
 from projections import queries
 from projections.leaderboard import LEVELS, board
 from projections.store import ReadModelStore
+from projections.versions import live_file
 
 pytestmark = pytest.mark.kafka
 PERIODS = ("2024-01", "2024-03", "2024Q1", "2024Q2", "2024")
@@ -73,7 +74,7 @@ class Bank:
         source.close()
         target.close()
         self.run("--home", str(reference), "rebuild", kafka=False)
-        return answers(reference / "readmodels.sqlite")
+        return answers(reference / live_file(reference))
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +101,7 @@ def test_kafka_mode_equals_embedded_mode(tmp_path: Path, kafka_broker: Any, hist
         bank.run("import", str(part))
         bank.run("relay", "--once")
         bank.run("worker", "--once")
-    kafka = answers(bank.home / "readmodels.sqlite")
+    kafka = answers(bank.home / live_file(bank.home))
     assert json.loads(kafka)["facts"], "the workers folded nothing"
     assert kafka == bank.embedded_answers()
 
@@ -124,7 +125,7 @@ def test_sigkill_relay_and_workers_at_random_points(tmp_path: Path, kafka_broker
             process.wait(timeout=60)
     bank.run("relay", "--once")
     bank.run("worker", "--once")
-    assert answers(bank.home / "readmodels.sqlite") == bank.embedded_answers()  # 0 lost, 0 counted twice
+    assert answers(bank.home / live_file(bank.home)) == bank.embedded_answers()  # 0 lost, 0 counted twice
 
 
 def test_a_broker_restart_mid_stream_is_survived(tmp_path: Path, kafka_broker: Any,
@@ -146,7 +147,7 @@ def test_a_broker_restart_mid_stream_is_survived(tmp_path: Path, kafka_broker: A
     worker.send_signal(signal.SIGTERM)
     worker.wait(timeout=120)
     bank.run("worker", "--once")
-    assert answers(bank.home / "readmodels.sqlite") == bank.embedded_answers()
+    assert answers(bank.home / live_file(bank.home)) == bank.embedded_answers()
 
 
 def test_poison_messages_go_to_dead_letters_and_intake_carries_on(tmp_path: Path, kafka_broker: Any) -> None:

@@ -21,6 +21,7 @@ from test_poison import hostile
 
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up
+from projections.versions import live_file
 
 pytestmark = pytest.mark.kafka
 __all__ = ["history"]  # test_kafka's module fixture: the demo bank's history
@@ -130,7 +131,7 @@ def test_poison_and_a_broker_outage_stop_nothing_and_lose_nothing(tmp_path: Path
     assert folded["dead_lettered"] == 4 and folded["folded"] == recorded(bank.home)
     event_letters = [json.loads(m.value) for m in read_topic(kafka_broker.bootstrap, prefix + "complaint-events.dlq")]
     assert len(event_letters) == 4 and all(letter["reason"] and letter["offset"] >= 0 for letter in event_letters)
-    kafka = answers(bank.home / "readmodels.sqlite")
+    kafka = answers(bank.home / live_file(bank.home))
     assert json.loads(kafka)["facts"] and kafka == bank.embedded_answers()
     home = Settings(home=bank.home)  # no PLAINTRAIL_KAFKA_BOOTSTRAP: shown as the workers left it
-    assert catch_up(home) == 0 and answers(bank.home / "readmodels.sqlite") == kafka
+    assert catch_up(home) == 0 and answers(bank.home / live_file(bank.home)) == kafka

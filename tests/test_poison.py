@@ -129,6 +129,28 @@ def test_an_action_that_breaks_its_batch_is_found_and_dead_lettered(
     assert letters.sent[0][1]["offset"] == bad and "OverflowError" in letters.sent[0][1]["reason"]
 
 
+def test_an_action_id_taken_by_another_complaint_is_dead_lettered_naming_its_owner(
+        settings: Settings, bank: tuple[dict[str, Any], list[str]]) -> None:
+    """action_id is unique across the store: the same id on another complaint is refused (never a duplicate,
+    never recorded), and the letter names the complaint that holds it; the batch's other actions are kept."""
+    org, lines = bank
+    log = new_log(settings, org)
+    actions = [json.loads(line) for line in lines[:30]]
+    first = actions[0]
+    reused = {"action_id": first["action_id"], "complaint_id": "C-REUSED-1", "action": "received",
+              "at": first["at"], "outlet": first["outlet"], "channel": first.get("channel", "app")}
+    values = [line.encode() for line in lines[:30]] + [json.dumps(reused).encode(), lines[0].encode()]
+    letters = Letters()
+    intake = Intake(Feed(on_topic(values, TOPICS.actions)), letters, log, TOPICS)
+    while intake.poll_once():
+        pass
+    assert intake.accepted == 30 and intake.duplicates == 1 and intake.dead == 1
+    letter = letters.sent[0][1]
+    assert letter["offset"] == 30 and first["complaint_id"] in letter["reason"] and "C-REUSED-1" in letter["reason"]
+    assert log.complaint(first["complaint_id"]).version == sum(a["complaint_id"] == first["complaint_id"]
+                                                                for a in actions)
+
+
 def test_a_database_failure_is_raised_never_dead_lettered(
         tmp_path: Path, bank: tuple[dict[str, Any], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     org, lines = bank

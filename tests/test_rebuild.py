@@ -176,7 +176,7 @@ def test_ranges_cover_every_originator_once() -> None:
         assert all(high == low for (_, high), (low, _) in zip(cuts, cuts[1:], strict=False))
 
 
-def test_a_rebuild_that_died_is_done_again_by_the_next_catch_up(
+def test_a_rebuild_that_died_leaves_the_live_version_serving_and_the_next_one_clears_it_away(
         settings: Settings, history: tuple[dict[str, Any], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     record(settings, *history, chunks=3, seed=5)
     before = answers(settings)
@@ -195,13 +195,27 @@ def test_a_rebuild_that_died_is_done_again_by_the_next_catch_up(
         rebuild(settings)
     monkeypatch.setattr(ReadModelStore, "executemany", original)
     store = open_read_models(settings)
-    try:
-        assert store.meta("rebuild") == "under way" and store.position("readmodels", "log") is None
+    try:  # the live version was never touched: it answers as before, with nothing to fold
+        assert store.meta("rebuild") is None and store.position("readmodels", "log") is not None
+        was_live = store.version
     finally:
         store.close()
     log = open_log(settings)
-    assert catch_up(settings, log=log) == log.recorder.max_notification_id()  # all of it, once
+    assert catch_up(settings, log=log) == 0 and answers(settings) == before
+    if not settings.database_url:
+        assert len(list(settings.home.glob("readmodels*.sqlite"))) == 2  # the killed build's version, left aside
+    assert rebuild(settings) == log.recorder.max_notification_id()  # all of it, once, into a new version
     assert answers(settings) == before
+    store = open_read_models(settings)
+    try:
+        assert store.version != was_live
+        if not settings.database_url:
+            assert [p.name for p in settings.home.glob("readmodels*.sqlite")] == [store.version]  # both old gone
+        else:
+            from projections import versions
+            assert versions.schema_versions(store.connection) == [store.version]
+    finally:
+        store.close()
 
 
 def test_a_second_rebuild_waits_for_the_first(tmp_path: Path, history: tuple[dict[str, Any], list[str]]) -> None:

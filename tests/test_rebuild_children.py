@@ -1,5 +1,5 @@
 """kill -9 of a rebuild takes its folding processes with it, and the next catch-up rebuilds to the right answer
-(issue 14, part 5)."""
+(issue 14, part 5); with blue/green (issue 22) the live version is never touched."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from bench.synthetic import write_bank
 from domain.actions import parse_action
 from domain.organisation import OrganisationSpec
 from plaintrail.settings import Settings
-from plaintrail.wiring import catch_up, open_log, open_read_models
+from plaintrail.wiring import catch_up, open_log, open_read_models, rebuild
+from projections.versions import live_file, sqlite_versions
 
 ROOT = Path(__file__).resolve().parents[1]
 # The real `plaintrail rebuild`, split into two folding processes however small the log.
@@ -95,13 +96,19 @@ def test_kill_9_of_a_rebuild_takes_its_children_and_the_next_catch_up_is_right(t
         os.kill(child, signal.SIGKILL)
     assert not survivors, f"rebuild processes outlived their parent: {survivors}"
 
+    assert read_models(settings) == expected  # the live version never saw the rebuild (blue/green)
+    abandoned = [name for name in sqlite_versions(settings.home) if name != live_file(settings.home)]
+    assert abandoned, "the killed rebuild left no version of its own beside the live one"
     check = open_read_models(settings)
     try:
-        assert check.meta("rebuild") == "under way"  # the killed rebuild left its mark
+        assert check.meta("rebuild") != "under way"
     finally:
         check.close()
-    assert catch_up(settings) == log.recorder.max_notification_id()  # done again, every event once
+    assert catch_up(settings) == 0  # nothing to fold again: the live version was right all along
     assert read_models(settings) == expected
+    assert rebuild(settings).events == log.recorder.max_notification_id()  # the next rebuild: every event once
+    assert read_models(settings) == expected
+    assert sqlite_versions(settings.home) == [live_file(settings.home)], "the abandoned version was not removed"
 
 
 def test_the_watchdog_ends_a_child_whose_parent_died_where_the_kernel_would_not() -> None:
