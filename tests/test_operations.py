@@ -57,6 +57,20 @@ def test_a_home_backed_up_restores_elsewhere_verifies_and_answers_as_before(home
     assert answers(restored) == EXPECTED
 
 
+def test_a_backup_after_rebuilds_copies_the_live_read_models_and_not_an_abandoned_version(home: Path,
+                                                                                          tmp_path: Path) -> None:
+    assert plaintrail(home, "rebuild")[0] == 0  # the live version is now readmodels-v2.sqlite
+    live = (home / "readmodels.live").read_text(encoding="utf-8").strip()
+    assert live != "readmodels.sqlite" and not (home / "readmodels.sqlite").exists()
+    shutil.copy(home / live, home / "readmodels-v9.sqlite")  # as a rebuild killed half-way would leave one
+    back_up(home, tmp_path / "backup")
+    copied = sorted(p.name for p in (tmp_path / "backup").glob("readmodels*"))
+    assert copied == sorted([live, "readmodels.live"])
+    restored = tmp_path / "restored"
+    shutil.copytree(tmp_path / "backup", restored)
+    assert answers(restored) == EXPECTED
+
+
 def test_a_backup_taken_while_an_import_records_restores_and_verifies(home: Path, tmp_path: Path) -> None:
     """Whatever the backup's copies met of a running import (none of it, some batches, all), the restored home
     verifies once `checkpoint` has covered the events copied after the tree."""

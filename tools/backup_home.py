@@ -23,11 +23,29 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-SKIPPED_SUFFIXES = (".lock", "-wal", "-shm", "-journal")
+SKIPPED_SUFFIXES = (".lock", "-lock", "-wal", "-shm", "-journal")
 SKIPPED_FOLDERS = ("rejects",)
 # Copied first, in this order: a tree or read models copied after the events could name events the copy
 # lacks (verify: "deleted"); copied before, they only lag behind it, which the next command makes good.
 FIRST = ("integrity.sqlite", "readmodels.sqlite", "events.sqlite")
+POINTER = "readmodels.live"  # names the live read-model version (projections/versions.py); others are left out
+
+
+def rank(path: Path) -> tuple[int, str]:
+    """Copy order: the tree, the read models (readmodels-vN.sqlite after a rebuild), the events, the rest."""
+    name = "readmodels.sqlite" if path.name.startswith("readmodels") else path.name
+    return (FIRST.index(name) if name in FIRST else len(FIRST)), str(path)
+
+
+def not_live(home: Path, path: Path) -> bool:
+    """A read-model version other than the live one: an old one being dropped, or one a killed rebuild left."""
+    if path.parent != home or not path.name.startswith("readmodels") or not path.name.endswith(".sqlite"):
+        return False
+    try:
+        live = (home / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        live = "readmodels.sqlite"
+    return path.name != live
 
 
 def is_database(path: Path) -> bool:
@@ -41,8 +59,8 @@ def back_up(home: Path, target: Path) -> list[Path]:
         raise SystemExit(f"{home} is not a plaintrail home (no events.sqlite, no keys/)")
     target.mkdir(parents=True)
     files = [p for p in home.rglob("*") if p.is_file() and not p.name.endswith(SKIPPED_SUFFIXES)
-             and p.relative_to(home).parts[0] not in SKIPPED_FOLDERS]
-    files.sort(key=lambda p: (p.name not in FIRST, FIRST.index(p.name) if p.name in FIRST else 0, str(p)))
+             and p.relative_to(home).parts[0] not in SKIPPED_FOLDERS and not not_live(home, p)]
+    files.sort(key=rank)
     written = []
     for source in files:
         relative = source.relative_to(home)

@@ -1,4 +1,4 @@
-"""`plaintrail rebuild`: drop every read model and fold all the events again from the first."""
+"""`plaintrail rebuild`: fold all the events again, from the first, into a new read-model version, then switch to it."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from plaintrail.wiring import catch_up, fold_problems, fold_problems_note, open_
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
-        "rebuild", help="drop and recompute every read model from the events",
-        description="Drop the read-model tables (never the events) and fold the whole event log again. "
+        "rebuild", help="recompute every read model from the events (queries keep answering meanwhile)",
+        description="Fold the whole event log again into a new read-model version beside the live one (never "
+        "touching the events), then make it live in one step: queries and the dashboard keep answering from "
+        "the live version until the switch, and a rebuild killed half-way leaves it as it was. "
         "The result equals what the incremental path computed; run it after changing a projection. "
         "An event no fold can place is left out and reported (`plaintrail verify` lists them). "
         "Exit status: 0 rebuilt, 2 another rebuild is under way, 70 internal error.")
