@@ -50,8 +50,8 @@ bench-all: bench
 	$(BIN)/python -m bench.merkle_bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check domain projections consumers dashboard plaintrail transparency tools tests bench
-	$(BIN)/mypy domain projections consumers plaintrail transparency tools dashboard bench
+	$(BIN)/ruff check domain projections consumers dashboard plaintrail transparency monitoring tools tests bench
+	$(BIN)/mypy domain projections consumers plaintrail transparency monitoring tools dashboard bench
 
 clean:
 	rm -rf $(VENV) var

@@ -15,9 +15,10 @@ from typing import Any
 
 from consumers.dead_letters import dead_letter, infrastructure, why
 from consumers.kafka_io import DEFAULT_TOPICS, Stop, Topics
-from consumers.workers import caught_up, commit
+from consumers.workers import caught_up, commit, partition_lag
 from domain.actions import Action, InvalidAction, parse_action
 from domain.application import BatchOutcome, ComplaintLog
+from monitoring.health import Health
 
 MAX_ACTION_BYTES = 64 * 1024  # an action is a few hundred bytes; anything this big is not one
 
@@ -46,6 +47,8 @@ class Intake:
     def __init__(self, consumer: Any, producer: Any, log: ComplaintLog, topics: Topics = DEFAULT_TOPICS) -> None:
         self.consumer, self.producer, self.log, self.topics = consumer, producer, log, topics
         self.accepted = self.duplicates = self.dead = 0
+        self.lag: dict[tuple[str, int], tuple[int, int]] = {}  # (topic, partition) -> (next offset, messages after)
+        self.health = Health()
 
     def poll_once(self, timeout_ms: int = 1000) -> int:
         polled = self.consumer.poll(timeout_ms=timeout_ms)
@@ -53,6 +56,8 @@ class Intake:
         self.take(messages)
         if messages:
             commit(self.consumer)
+        self.lag = partition_lag(self.consumer)
+        self.health.beat(bool(self.consumer.assignment()), "no partition of the actions topic assigned (yet)")
         return len(messages)
 
     def take(self, messages: list[Any]) -> None:

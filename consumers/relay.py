@@ -21,6 +21,7 @@ from eventsourcing.persistence import Notification
 
 from consumers.kafka_io import EVENTS, Stop
 from domain.application import ComplaintLog
+from monitoring.health import Health
 from projections.envelope import Envelope
 from projections.store import SqlStore
 
@@ -46,36 +47,45 @@ MAX_PAUSE = 30.0  # seconds: the longest wait between two looks at a broker that
 
 
 def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str = EVENTS, once: bool = False,
-          batch: int = 2_000, stop: Stop | None = None, idle: float = 0.5, pause: float = 0.5) -> int:
-    """Publish every event after the stored position; with `once`, stop when caught up. Returns events sent."""
+          batch: int = 2_000, stop: Stop | None = None, idle: float = 0.5, pause: float = 0.5,
+          health: Health | None = None, published: dict[str, int] | None = None) -> int:
+    """Publish every event after the stored position; with `once`, stop when caught up. Returns events sent;
+    `published["events"]` counts them as they go and `health` hears whether the broker keeps up (metrics)."""
     from kafka.errors import KafkaError
 
     sent = 0
     waiting = pause
+    health = health or Health()
     while not stop:
         after = position.get(topic)
         notes = log.recorder.select_notifications(after + 1, batch)
         if not notes:
+            health.beat()
             if once:
                 break
             _wait(stop, idle)
             continue
         try:
-            if not _publish(producer, topic, notes, stop, pause):
+            if not _publish(producer, topic, notes, stop, pause, health):
                 break  # stopped while the broker was away: these go out next time
         except KafkaError as error:
             print(f"plaintrail relay: the broker did not take events {notes[0].id}-{notes[-1].id} ({error}); "
                   f"publishing again from {after + 1} in {waiting:.1f} s", file=sys.stderr, flush=True)
+            health.beat(False, f"the broker did not take events {notes[0].id}-{notes[-1].id}: {error}")
             _wait(stop, waiting)
             waiting = min(waiting * 2, MAX_PAUSE)
             continue
         waiting = pause
         position.set(topic, notes[-1].id)
         sent += len(notes)
+        health.beat()
+        if published is not None:
+            published["events"] = published.get("events", 0) + len(notes)
     return sent
 
 
-def _publish(producer: Any, topic: str, notes: Sequence[Notification], stop: Stop | None, pause: float) -> bool:
+def _publish(producer: Any, topic: str, notes: Sequence[Notification], stop: Stop | None, pause: float,
+             health: Health) -> bool:
     """Send `notes` and wait until the broker acknowledged them all (True), or until stopped (False).
     Raises KafkaError when the broker refused one."""
     from kafka.errors import KafkaTimeoutError
@@ -96,6 +106,7 @@ def _publish(producer: Any, topic: str, notes: Sequence[Notification], stop: Sto
                 return False
             unacknowledged = sum(not f.is_done for f in futures)
             if waited >= 3:  # a slow flush is not news; a broker silent for seconds is
+                health.beat(False, f"waiting {waited:.0f} s for the broker to acknowledge {unacknowledged} events")
                 print(f"plaintrail relay: waiting for the broker ({unacknowledged} events not yet acknowledged, "
                       f"{waited:.0f} s so far)", file=sys.stderr, flush=True)
             waiting = min(waiting * 2, MAX_PAUSE)

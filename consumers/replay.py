@@ -35,6 +35,7 @@ from tqdm import tqdm
 from consumers.lifeline import die_with
 from consumers.local import SOURCE  # the embedded runner carries on from the rebuild's position
 from domain.facts import ComplaintFacts
+from monitoring.rebuild_progress import RebuildProgress
 from projections import complaints, problems
 from projections.envelope import Envelope, decode
 from projections.runner import PROJECTION, UPSERT_TRACKING, Projector, folded
@@ -213,18 +214,22 @@ class Rebuilt:
     peak_mb: float  # the largest own memory (RssAnon) of any folding process
 
 
-def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, progress: bool = False) -> Rebuilt:
-    """Drop the read models and fold events 1..`last` in `workers` processes.
+def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, progress: bool = False,
+            home: Path | None = None) -> Rebuilt:
+    """Drop the read models and fold events 1..`last` in `workers` processes; with `home`, the progress is
+    kept where `status` and the metrics ports see it (monitoring/rebuild_progress.py).
 
     The caller holds the store's rebuild lock."""
     store.drop()
     store.begin_rebuild()
     workers = 1 if last < ALONE_BELOW else max(1, workers)
     bar = tqdm(total=last, unit="event", desc="rebuilding", unit_scale=True) if progress else None
-    alone = workers == 1
-    parts = [fold_part(stores, "0" * 32, None, last)] if alone else _in_processes(stores, last, workers, bar)
-    if bar is not None:
-        bar.close()
+    watch = RebuildProgress(home, store.version, last, bar) if home is not None else Shown(bar)
+    try:
+        parts = [fold_part(stores, "0" * 32, None, last, Reported(watch))] if workers == 1 else \
+            _in_processes(stores, last, workers, watch)
+    finally:
+        watch.close()
     total = complaints.IndicatorDeltas()
     for part in parts:
         total.merge(part.sums)
@@ -238,7 +243,33 @@ def rebuild(stores: Stores, store: ReadModelStore, last: int, workers: int, prog
     return Rebuilt(sum(part.events for part in parts) + folded_org, len(parts), max(p.peak_mb for p in parts))
 
 
-def _in_processes(stores: Stores, last: int, workers: int, bar: Any) -> list[Part]:
+class Shown:
+    """Progress on the terminal only (a bar, or nothing)."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def update(self, events: int) -> None:
+        if self.bar is not None:
+            self.bar.update(events)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class Reported:
+    """What a folding process reports, taken in this process (the rebuild of a single part)."""
+
+    def __init__(self, watch: RebuildProgress | Shown) -> None:
+        self.watch = watch
+
+    def put(self, message: tuple[str, int]) -> None:
+        if message[0] == "progress":
+            self.watch.update(message[1])
+
+
+def _in_processes(stores: Stores, last: int, workers: int, watch: RebuildProgress | Shown) -> list[Part]:
     context = multiprocessing.get_context("spawn")  # no inherited connections or locks
     report = context.Queue()
     children = [context.Process(target=_child, args=(stores, low, high, last, report, os.getpid()), daemon=True)
@@ -254,8 +285,8 @@ def _in_processes(stores: Stores, last: int, workers: int, bar: Any) -> list[Par
                 if any(c.exitcode not in (None, 0) for c in children):
                     raise RuntimeError("a rebuild process died; run the rebuild again") from None
                 continue
-            if kind == "progress" and bar is not None:
-                bar.update(value)
+            if kind == "progress":
+                watch.update(value)
             elif kind == "failed":
                 raise RuntimeError(f"a rebuild process failed: {value}")
             elif kind == "done":

@@ -21,6 +21,7 @@ from typing import Any
 
 from consumers.dead_letters import dead_letter, infrastructure, why
 from consumers.kafka_io import DEFAULT_TOPICS, EVENTS, Stop, Topics
+from monitoring.health import Health
 from projections import transport
 from projections.envelope import Envelope
 from projections.runner import PROJECTION, PositionMoved, Projector, RebuildUnderWay
@@ -38,6 +39,8 @@ class Worker:
         self.folded = 0
         self.dead = 0
         self.epoch = store.epoch  # the read-model version count this worker's partitions were sought in
+        self.lag: dict[tuple[str, int], tuple[int, int]] = {}  # (topic, partition) -> (next offset, messages after)
+        self.health = Health()
 
     def subscribe(self) -> None:
         from kafka import ConsumerRebalanceListener
@@ -101,6 +104,8 @@ class Worker:
                 self.seek(tp)  # another worker of the group got there first (a rebalance)
         if taken:
             commit(self.consumer)
+        self.lag = partition_lag(self.consumer)
+        self.health.beat(bool(self.consumer.assignment()), "no partition of the topic assigned to this worker (yet)")
         return taken
 
     def fold(self, envelopes: list[Envelope], partition: int, offset: int, after: int | None) -> None:
@@ -151,6 +156,18 @@ def caught_up(consumer: Any, topic: str) -> bool:
         if high is not None and consumer.position(tp) < high:
             return False
     return True
+
+
+def partition_lag(consumer: Any) -> dict[tuple[str, int], tuple[int, int]]:
+    """(next offset, messages after it) of each assigned partition the consumer has fetched from: its own
+    view, from the last fetch's high-water mark, at no cost of a request."""
+    found = {}
+    for tp in consumer.assignment():
+        high = consumer.highwater(tp)
+        if high is not None:
+            position = consumer.position(tp)
+            found[(tp.topic, tp.partition)] = (position, max(0, high - position))
+    return found
 
 
 def commit(consumer: Any) -> None:

@@ -14,6 +14,7 @@ from plaintrail.settings import Settings
 COMMANDS = [  # modules in plaintrail/commands, in the order --help lists them
     "org", "import_", "demo_data", "timeline", "leaderboard", "scores", "sla", "verify", "rebuild", "users",
     "dashboard", "kafka", "transport", "forget", "indicators", "hot", "report", "staff", "publish", "access_log",
+    "status",
 ]
 HOME_HELP = "data directory (default: $PLAINTRAIL_HOME or ./var); before or after the command"
 

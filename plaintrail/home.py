@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from plaintrail.settings import Settings
 
@@ -14,6 +15,18 @@ class NothingRecorded(LookupError):
 def has_events(settings: Settings) -> bool:
     """Whether the event store holds any event; asks without opening the application (which would make the
     store, or close a shared connection pool when dropped)."""
+    return _ask(settings, "SELECT 1 FROM {table} LIMIT 1") is not None
+
+
+def log_head(settings: Settings) -> int:
+    """The last notification id recorded (0 for none): how far every projection has to go. Read like
+    `has_events`, so watching a home never creates or changes anything in it."""
+    found = _ask(settings, "SELECT MAX({id}) FROM {table}")
+    return max(0, int(found)) if found is not None else 0
+
+
+def _ask(settings: Settings, query: str) -> Any:
+    """The first column of the first row of `query` on the events table, or None (no row, no table)."""
     from plaintrail.wiring import events_table
 
     table = events_table(settings)
@@ -22,16 +35,18 @@ def has_events(settings: Settings) -> bool:
 
         with psycopg.connect(settings.database_url) as connection:
             if connection.execute("SELECT to_regclass(%s)", (table,)).fetchone() == (None,):
-                return False
-            return connection.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+                return None
+            row = connection.execute(query.format(table=table, id="notification_id")).fetchone()
+            return row[0] if row else None
     path = settings.home / "events.sqlite"
     if not path.exists():
-        return False
+        return None
     lite = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
-        return lite.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+        row = lite.execute(query.format(table=table, id="rowid")).fetchone()
+        return row[0] if row else None
     except sqlite3.OperationalError:  # no events table yet
-        return False
+        return None
     finally:
         lite.close()
 

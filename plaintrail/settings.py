@@ -26,6 +26,8 @@ class Settings:
     earliest_at: str = ""  # PLAINTRAIL_EARLIEST_AT: the earliest `at` accepted (default 2000-01-01T00:00:00Z)
     latest_ahead: str = ""  # PLAINTRAIL_LATEST_AHEAD: days after now the latest `at` may lie (default 1)
     checkpoint_key_file: Path | None = None  # the Ed25519 key that signs checkpoints; default HOME/keys/checkpoint.key
+    metrics_port: str = ""  # PLAINTRAIL_METRICS_PORT: where relay/worker/intake/dashboard answer /metrics ("": nowhere)
+    metrics_host: str = "127.0.0.1"  # PLAINTRAIL_METRICS_HOST: loopback unless an operator opens it up
 
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
@@ -40,6 +42,8 @@ class Settings:
             latest_ahead=os.environ.get("PLAINTRAIL_LATEST_AHEAD") or "",
             checkpoint_key_file=Path(os.environ["PLAINTRAIL_CHECKPOINT_KEY_FILE"])
             if os.environ.get("PLAINTRAIL_CHECKPOINT_KEY_FILE") else None,
+            metrics_port=os.environ.get("PLAINTRAIL_METRICS_PORT") or "",
+            metrics_host=os.environ.get("PLAINTRAIL_METRICS_HOST") or "127.0.0.1",
         )
 
     def at_window(self) -> Callable[[], Window]:
@@ -61,6 +65,23 @@ class Settings:
                 raise ValueError(f"PLAINTRAIL_LATEST_AHEAD must be a number of days, not {self.latest_ahead!r}"
                                  ) from None
         return lambda: Window.plausible(datetime.now(UTC), earliest, ahead)
+
+    def metrics_at(self, port: int | None = None) -> int | None:
+        """The metrics port asked for (`port` from the command line wins; 0: any free port), or None.
+
+        Raises ValueError for a PLAINTRAIL_METRICS_PORT that is not a port number."""
+        if port is not None:
+            chosen = port
+        elif not self.metrics_port:
+            return None
+        else:
+            try:
+                chosen = int(self.metrics_port)
+            except ValueError:
+                raise ValueError(f"PLAINTRAIL_METRICS_PORT must be a port number, not {self.metrics_port!r}") from None
+        if not 0 <= chosen <= 65535:
+            raise ValueError(f"the metrics port must lie from 0 to 65535, not {chosen}")
+        return chosen
 
     @property
     def checkpoint_key(self) -> Path:

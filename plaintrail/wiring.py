@@ -126,7 +126,7 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
             fresh = aside.open_readmodels()
             try:
                 done = replay.rebuild(aside, fresh, log.recorder.max_notification_id() or 0,
-                                      workers or os.cpu_count() or 1, progress)
+                                      workers or os.cpu_count() or 1, progress, settings.home)
                 caught = follow(log, fresh, Projector(fresh, settings.tz))
                 switch.carry_over(store, fresh)
                 caught += follow(log, fresh, Projector(fresh, settings.tz))  # past every carried offset

@@ -10,6 +10,9 @@ from consumers import kafka_io
 from consumers.intake import Intake
 from consumers.relay import RelayPosition, relay
 from consumers.workers import Worker
+from monitoring.endpoint import watch
+from monitoring.health import Health
+from monitoring.metrics import intake_sample, relay_sample, worker_sample
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_log, open_read_models
@@ -35,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                 "SIGTERM or Ctrl-C finishes the current batch and exits cleanly.")
         parser.add_argument("--once", action="store_true", help="process what is available, then exit")
         parser.add_argument("--json", action="store_true", help="print counts as JSON when done")
+        parser.add_argument("--metrics-port", type=int, metavar="PORT",
+                            help="answer /metrics (Prometheus), /healthz and /readyz on this port, on "
+                            "PLAINTRAIL_METRICS_HOST (default 127.0.0.1); 0 takes any free port (said on stderr); "
+                            "default $PLAINTRAIL_METRICS_PORT, else none")
         if name == "worker":
             parser.add_argument("--projection", default=PROJECTION, choices=[PROJECTION],
                                 help=f"the projection, i.e. the consumer group and tracking key (default {PROJECTION})")
@@ -73,22 +80,31 @@ def run_relay(args: argparse.Namespace, settings: Settings) -> int:
     producer = kafka_io.producer(settings, patient=True)
     position = RelayPosition.sqlite(settings.home / "relay.sqlite") if not settings.database_url else \
         RelayPosition.postgres(settings.database_url)
+    topic, health, published = kafka_io.Topics.of(settings).events, Health(), {"events": 0}
+    metrics = watch(settings, "relay", args.metrics_port, health, relay_sample(published, topic))
     try:
-        sent = relay(open_log(settings), producer, position, kafka_io.Topics.of(settings).events, once=args.once,
-                     stop=kafka_io.Stop())
+        sent = relay(open_log(settings), producer, position, topic, once=args.once, stop=kafka_io.Stop(),
+                     health=health, published=published)
     finally:
         producer.close(timeout=5)  # a broker still away keeps nothing: unacknowledged events go out next run
         position.close()
+        if metrics is not None:
+            metrics.shutdown()
     return _report(args, {"published": sent})
 
 
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
-    consumer = kafka_io.consumer(settings, f"{settings.kafka_topic_prefix}plaintrail-{args.projection}")
+    group = f"{settings.kafka_topic_prefix}plaintrail-{args.projection}"
+    consumer = kafka_io.consumer(settings, group)
     producer, store = kafka_io.producer(settings), open_read_models(settings)
+    metrics = None
     try:
         worker = Worker(consumer, producer, store, settings.tz, args.projection, kafka_io.Topics.of(settings))
+        metrics = watch(settings, "worker", args.metrics_port, worker.health, worker_sample(worker, group))
         worker.run(once=args.once, stop=kafka_io.Stop())
     finally:
+        if metrics is not None:
+            metrics.shutdown()
         consumer.close()
         producer.close()
         store.close()
@@ -96,12 +112,16 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_intake(args: argparse.Namespace, settings: Settings) -> int:
-    consumer = kafka_io.consumer(settings, f"{settings.kafka_topic_prefix}plaintrail-intake")
+    group = f"{settings.kafka_topic_prefix}plaintrail-intake"
+    consumer = kafka_io.consumer(settings, group)
     producer = kafka_io.producer(settings)
+    intake = Intake(consumer, producer, open_log(settings), kafka_io.Topics.of(settings))
+    metrics = watch(settings, "intake", args.metrics_port, intake.health, intake_sample(intake, group))
     try:
-        counts = Intake(consumer, producer, open_log(settings), kafka_io.Topics.of(settings)).run(
-            once=args.once, stop=kafka_io.Stop())
+        counts = intake.run(once=args.once, stop=kafka_io.Stop())
     finally:
+        if metrics is not None:
+            metrics.shutdown()
         consumer.close()
         producer.close()
     return _report(args, counts)

@@ -1,0 +1,1 @@
+"""Watching plaintrail run: Prometheus metrics, health and readiness answers, and `plaintrail status`."""
