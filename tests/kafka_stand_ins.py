@@ -70,6 +70,15 @@ class Feed:
     def commit(self) -> None:
         pass
 
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition(self.messages[0].topic, 0)} if self.messages else set()
+
+    def highwater(self, tp: TopicPartition) -> int:
+        return len(self.messages)
+
+    def position(self, tp: TopicPartition) -> int:
+        return self.at
+
 
 def on_topic(values: Sequence[bytes | None], topic: str) -> list[Message]:
     return [Message(topic, 0, offset, b"k", value) for offset, value in enumerate(values)]

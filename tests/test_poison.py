@@ -211,6 +211,7 @@ def test_a_worker_dead_letters_what_it_cannot_read_or_fold_and_goes_on(
     while running.poll_once():
         pass
     running.store.close()
+    assert running.lag == {(TOPICS.events, 0): (len(values), 0)}  # what its metrics say: read to the end
     dead = letters.by_offset()
     assert len(dead) == running.dead == len(values) - len(events) == 9
     assert all(values[o] is not None and values[o] in events or o in dead for o in range(len(values)))
