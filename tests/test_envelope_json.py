@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,3 +46,11 @@ def test_chinese_text_and_control_characters_travel_unescaped_and_escaped_as_bef
     data = built.to_json()
     assert "ATM吞卡".encode() in data and b"\\u001f" in data
     assert data == json.dumps(asdict(built), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (None, "no value"), (b"[" * 100_000, "nested too deeply"), (b"\xff\xfe", "not JSON"),
+    (b'{"a": NaN}', "not JSON"), (b"", "not JSON"), (b"[1, 2]", "not a plaintrail envelope")])
+def test_a_message_that_is_not_an_envelope_is_refused_with_its_reason(value: bytes | None, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        Envelope.from_json(value)
