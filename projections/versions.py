@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -87,13 +88,15 @@ def live_schema(connection: Any, lock: bool = False) -> str:
     return str(row[0]) if row else FIRST_SCHEMA
 
 
-_made: set[int] = set()  # ids of connections that made sure of the pointer table
+# Connections that made sure of the pointer table. Weak: an id() would be reused by a later connection,
+# maybe to another database that has no such table yet.
+_made: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def ensure_live_table(connection: Any) -> None:
-    if id(connection) in _made:
+    if connection in _made:
         return
-    _made.add(id(connection))
+    _made.add(connection)
     try:
         connection.execute(f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} "
                            "(one INTEGER PRIMARY KEY CHECK (one = 1), version TEXT NOT NULL)")
