@@ -140,7 +140,7 @@ class Worker:
         while not stop:
             taken = self.poll_once()
             idle = idle + 1 if taken == 0 else 0
-            if once and idle >= 2 and caught_up(self.consumer, self.topic):
+            if once and (idle >= 2 or taken and read_to_end(self.consumer)) and caught_up(self.consumer, self.topic):
                 break
         return self.folded
 
@@ -156,6 +156,14 @@ def caught_up(consumer: Any, topic: str) -> bool:
         if high is not None and consumer.position(tp) < high:
             return False
     return True
+
+
+def read_to_end(consumer: Any) -> bool:
+    """Every assigned partition has been fetched from (its end is known) and read to that end: `--once` can
+    stop after the poll that took the last message instead of waiting out empty polls."""
+    assigned = consumer.assignment()
+    return bool(assigned) and all((high := consumer.highwater(tp)) is not None and consumer.position(tp) >= high
+                                  for tp in assigned)
 
 
 def partition_lag(consumer: Any) -> dict[tuple[str, int], tuple[int, int]]:

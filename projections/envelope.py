@@ -1,9 +1,14 @@
 """The self-describing form of one recorded event, the same for both transports.
 
-Embedded mode builds envelopes straight from the notification log; Kafka mode ships them as JSON
-and rebuilds them on the other side. Projections see only envelopes, so both modes run the same
-folds on the same values. Payload values are plain JSON: date-times and dates as ISO text,
+Embedded mode builds envelopes straight from the notification log; Kafka mode ships each event as one
+JSON message and rebuilds the envelope on the other side. Projections see only envelopes, so both modes
+run the same folds on the same values. Payload values are plain JSON: date-times and dates as ISO text,
 decimals as strings.
+
+On the wire (schema version 2, what the relay sends) a message carries the stored event's own bytes
+untouched under `state`, beside its notification id, aggregate id, version and topic: the relay frames
+what the store holds and decodes nothing, the worker decodes it as the rebuild does (upcasting included).
+Schema version 1 (the decoded envelope, `to_json`) is still read.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from eventsourcing.persistence import Notification, Transcoder
 
 from projections.upcasting import VERSION_KEY, current_version, upcast
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # the decoded envelope as JSON (`to_json`)
+WIRE_VERSION = 2  # the stored event framed as it is (`wire`): what the relay sends
 
 
 def _plain(value: Any) -> Any:
@@ -45,8 +51,8 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-def _plain_state(data: bytes) -> dict[str, Any]:
-    state: dict[str, Any] = orjson.loads(data)
+def _plain_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The library's stored state (parsed), its wrapped values unwrapped in place."""
     for key, value in state.items():
         kind = type(value)
         if kind is dict:
@@ -59,10 +65,11 @@ def _plain_state(data: bytes) -> dict[str, Any]:
     return state
 
 
-def decode(state: bytes, topic: str) -> tuple[str, dict[str, Any]]:
-    """When an event was recorded (ISO text) and its payload as plain JSON, from the stored state, upcast to
-    the version today's class of `topic` has (projections/upcasting.py)."""
-    payload = _plain_state(state)
+def decode(state: bytes | dict[str, Any], topic: str) -> tuple[str, dict[str, Any]]:
+    """When an event was recorded (ISO text) and its payload as plain JSON, from the stored state (its bytes,
+    or already parsed: then changed in place), upcast to the version today's class of `topic` has
+    (projections/upcasting.py)."""
+    payload = _plain_state(orjson.loads(state) if isinstance(state, bytes) else state)
     recorded = payload.pop("timestamp")
     payload.pop("originator_topic", None)
     if VERSION_KEY in payload or current_version(topic) > 1:  # the class lookup is cached by the library
@@ -96,7 +103,7 @@ class Envelope:
 
     @classmethod
     def from_stored(cls, notification_id: int, originator_id: Any, version: int, topic: str,
-                    state: bytes) -> Envelope:
+                    state: bytes | dict[str, Any]) -> Envelope:
         """The envelope of one row of the event table, as the library stored it."""
         recorded, payload = decode(state, topic)
         return cls(
@@ -131,20 +138,58 @@ class Envelope:
             if "depth limit" in str(error):
                 raise ValueError("nested too deeply to be an envelope") from None
             raise ValueError(f"not JSON: {error}") from None
+        if isinstance(obj, dict) and obj.get("schema_version") == WIRE_VERSION:
+            return cls._from_wire(obj)
         if not isinstance(obj, dict) or obj.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(f"not a plaintrail envelope of schema version {SCHEMA_VERSION}")
-        for name, kinds in _SHAPE.items():
-            value = obj.get(name)
-            if not isinstance(value, kinds) or isinstance(value, bool):
-                raise ValueError(f"{name} is {type(value).__name__}, not {' or '.join(k.__name__ for k in kinds)}")
-        if not 0 <= obj["notification_id"] < 2**63 or not 1 <= obj["version"] < 2**31:
-            raise ValueError("notification_id or version out of range")
-        unknown = set(obj) - set(_SHAPE) - {"schema_version"}
-        if unknown:
-            raise ValueError(f"unknown fields {sorted(unknown)}")
+            raise ValueError(f"not a plaintrail envelope of schema version {SCHEMA_VERSION} or {WIRE_VERSION}")
+        _check(obj, _SHAPE, SCHEMA_VERSION)
         return cls(**obj)
 
+    @classmethod
+    def _from_wire(cls, obj: dict[str, Any]) -> Envelope:
+        _check(obj, _WIRE, WIRE_VERSION)
+        try:
+            originator = UUID(obj["originator_id"])
+        except ValueError:
+            raise ValueError("originator_id is not a UUID") from None
+        if not isinstance(obj["state"].get("timestamp"), dict):
+            raise ValueError("state has no recording time: not a stored event")
+        try:
+            built = cls.from_stored(obj["notification_id"], originator, obj["version"], obj["topic"], obj["state"])
+        except ValueError:
+            raise
+        except Exception as error:  # a forged state: the folds must never see it
+            raise ValueError(f"state cannot be read as a stored {obj['topic']}: {type(error).__name__}: {error}",
+                             ) from None
+        for name in ("recorded_at", "complaint_id", "at"):  # what the library itself always stores as text
+            value = getattr(built, name)
+            if not isinstance(value, _SHAPE[name]):
+                raise ValueError(f"state cannot be read as a stored {obj['topic']}: its {name} is "
+                                 f"{type(value).__name__}")
+        return built
 
+
+def wire(notification_id: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
+    """The message the relay sends for one stored event (schema version 2): its stored bytes, which are the
+    library's JSON object, framed as they are, so publishing decodes nothing."""
+    return b'{"schema_version":2,"notification_id":%d,"originator_id":"%s","version":%d,"topic":%s,"state":%s}' % (
+        notification_id, str(originator_id).encode(), version, orjson.dumps(topic), state)
+
+
+def _check(obj: dict[str, Any], shape: dict[str, tuple[type, ...]], schema: int) -> None:
+    for name, kinds in shape.items():
+        value = obj.get(name)
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            raise ValueError(f"{name} is {type(value).__name__}, not {' or '.join(k.__name__ for k in kinds)}")
+    if not 0 <= obj["notification_id"] < 2**63 or not 1 <= obj["version"] < 2**31:
+        raise ValueError("notification_id or version out of range")
+    unknown = set(obj) - set(shape) - {"schema_version"}
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)} for schema version {schema}")
+
+
+_WIRE: dict[str, tuple[type, ...]] = {
+    "notification_id": (int,), "originator_id": (str,), "version": (int,), "topic": (str,), "state": (dict,)}
 _SHAPE: dict[str, tuple[type, ...]] = {
     "notification_id": (int,), "originator_id": (str,), "version": (int,), "event_type": (str,),
     "recorded_at": (str,), "payload": (dict,), "complaint_id": (str, type(None)), "at": (str, type(None))}
