@@ -35,8 +35,9 @@ from tqdm import tqdm
 from consumers.lifeline import die_with
 from consumers.local import SOURCE  # the embedded runner carries on from the rebuild's position
 from domain.facts import ComplaintFacts
+from domain.sla import SlaRules
 from monitoring.rebuild_progress import RebuildProgress
-from projections import complaints, problems
+from projections import complaints, liabilities, problems
 from projections.envelope import Envelope, decode
 from projections.runner import PROJECTION, UPSERT_TRACKING, Projector, folded
 from projections.store import ReadModelStore
@@ -55,6 +56,7 @@ class Stores:
     readmodels: str  # the first version's SQLite file (its folder holds the others), or the same postgresql:// URL
     tz: str
     version: str = ""  # one version of the read models (a rebuild's); "" follows the live one
+    rules: SlaRules | None = None  # with them, the rebuild fills the liabilities memo of what HR scores read
 
     @property
     def postgres(self) -> bool:
@@ -132,15 +134,19 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
     tz, part, pending = ZoneInfo(stores.tz), Part(), 0
     rows: list[tuple[Any, ...]] = []
     refused: list[problems.Problem] = []  # events no fold can place: reported with the rows, never fatal
+    memo: list[tuple[Any, ...]] = []
     deltas = complaints.IndicatorDeltas()
     store = stores.open_readmodels()
+    rules_key = liabilities.rules_key(stores.rules, tz) if stores.rules is not None else None
 
     def write() -> None:
         with store.transaction() as cursor:
             store.executemany(cursor, problems.INSERT, refused)
             store.executemany(cursor, complaints.UPSERT_FACTS, rows)
+            store.executemany(cursor, liabilities.UPSERT, memo)
         rows.clear()
         refused.clear()
+        memo.clear()
 
     try:
         for _, events in groupby(stored_events(stores, low, high, last), key=itemgetter(1)):
@@ -178,6 +184,8 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
                 else:
                     deltas.add(*counts, +1)
                     rows.append(row)
+                    if rules_key is not None and liabilities.scored(row):
+                        memo.extend(liabilities.memo_row(facts, tz, stores.rules, rules_key))  # type: ignore[arg-type]
                 if len(rows) + len(refused) >= WRITE_EVERY:
                     write()
             elif len(refused) >= WRITE_EVERY:

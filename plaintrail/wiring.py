@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
 from consumers import replay
 from consumers.kafka_io import Topics
 from consumers.local import SOURCE, follow
 from domain.application import ComplaintLog
+from domain.sla import SlaRules
+from plaintrail import sla_rules
 from plaintrail.settings import Settings
 from projections import problems, transport
 from projections.runner import PROJECTION, Projector, RebuildUnderWay
@@ -125,7 +128,8 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
             old, aside = store.version, switch.beside(where, store)
             fresh = aside.open_readmodels()
             try:
-                done = replay.rebuild(aside, fresh, log.recorder.max_notification_id() or 0,
+                done = replay.rebuild(replace(aside, rules=scoring_rules()), fresh,
+                                      log.recorder.max_notification_id() or 0,
                                       workers or os.cpu_count() or 1, progress, settings.home)
                 caught = follow(log, fresh, Projector(fresh, settings.tz))
                 switch.carry_over(store, fresh)
@@ -140,6 +144,15 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
     finally:
         if own_store:
             store.close()
+
+
+def scoring_rules() -> SlaRules | None:
+    """The SLA rules the liabilities memo is keyed by, for the rebuild to fill it; None (the memo left to the
+    first query) when they cannot be read: a rebuild never fails on the rules file, the query says what is wrong."""
+    try:
+        return sla_rules.load()
+    except (OSError, ValueError):
+        return None
 
 
 def catch_up(settings: Settings, progress: bool = False, log: ComplaintLog | None = None,

@@ -21,9 +21,10 @@ from domain.organisation import OrganisationSpec
 from domain.periods import Period
 from domain.policy import Policy
 from domain.sla import SlaRules, evaluate
+from plaintrail import sla_rules, wiring
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log, open_read_models
-from projections import queries, scores, sla_report
+from projections import liabilities, queries, scores, sla_report
 from projections.store import ReadModelStore
 
 PERIODS = ("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2024-05")
@@ -134,3 +135,32 @@ def test_a_stale_or_foreign_memo_row_is_never_used(tmp_path: Path, history: tupl
         store.execute(cursor, "DELETE FROM liabilities")
     assert through_memo(store, period, LATER, rules) == expected
     store.close()
+
+
+def test_a_rebuild_fills_the_memo_of_what_scores_read_with_what_a_query_would(
+        tmp_path: Path, history: tuple[dict[str, Any], list[str]]) -> None:
+    org, lines = history
+    settings = Settings(home=tmp_path)
+    open_log(settings).load_organisation(OrganisationSpec.parse(org))
+    record(settings, lines)
+    wiring.rebuild(settings)
+    store = open_read_models(settings)
+    rules = sla_rules.load()
+    key = liabilities.rules_key(rules, settings.tz)
+    try:
+        memo = {c: (v, k, r) for c, v, k, r in
+                store.query("SELECT complaint_id, version, rules, record FROM liabilities")}
+        wanted = [f for f in queries.all_facts(store)
+                  if f.is_complaint and f.effective is True and f.standing_validation
+                  or any(h["action"] == "annulled" for h in f.history.values())]
+        assert len(wanted) > 40 and set(memo) == {f.complaint_id for f in wanted}  # those, and only those
+        for facts in wanted:
+            assert memo[facts.complaint_id] == (facts.version, key, liabilities.record_of(facts, settings.tz,
+                                                                                           rules).text())
+        for period in map(Period.parse, PERIODS):  # HR's path finds every memo row it reads
+            scores.entries(store, period, Policy.load(), settings.tz, LATER, rules, outlets=False)
+        assert store.query("SELECT COUNT(*) FROM liabilities")[0][0] == len(memo)
+        for period in map(Period.parse, PERIODS):
+            assert through_memo(store, period, LATER, rules)[:2] == straight(store, period, LATER, rules)
+    finally:
+        store.close()
