@@ -120,3 +120,14 @@ def test_a_worker_folds_frames_as_embedded_mode_does_and_once_stops_at_the_last_
         store.close()
     assert feed.polls == -(-len(frames) // 500)  # no empty polls waited out once the end was read
     assert read_models(worker_home) == reference(settings, v1)
+
+
+def test_a_damaged_stored_row_goes_out_keyed_by_its_aggregate_and_the_worker_refuses_it() -> None:
+    aggregate = UUID("8f14e45f-ceea-467f-a0e6-b3c1f1a0b001")
+    for state in (b'{"timestamp": not json', b"[1, 2]"):
+        row = (9, aggregate.hex, 1, "domain.complaint:Complaint.Received", state)
+        assert key_of(row) == str(aggregate).encode()  # the relay carries on
+        with pytest.raises(ValueError, match="not JSON|state is list"):
+            Envelope.from_json(wire(*row))  # the worker dead-letters it with the reason
+    good = (10, aggregate.hex, 2, "domain.complaint:Complaint.Assigned", STATE)
+    assert key_of(good) == b"C-1"  # the damaged rows taught the key cache nothing
