@@ -45,6 +45,7 @@ bench-all: bench
 	$(BIN)/python -m bench.scores_bench --workdir var/bench/rebuild
 	$(BIN)/python -m bench.kafka_bench
 	$(BIN)/python -m bench.kafka_scale_bench
+	$(BIN)/python -m bench.kafka_national_bench --complaints 130000 --workdir var/bench/rebuild
 	$(BIN)/python -m bench.servicenow_bench
 	$(BIN)/python -m bench.dashboard_bench
 	$(BIN)/python -m bench.merkle_bench
