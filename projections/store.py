@@ -208,12 +208,21 @@ class ReadModelStore(SqlStore):
         import psycopg
 
         connection = psycopg.connect(url, autocommit=True)
-        name = schema or versions.live_schema(connection)
+        if schema is not None:
+            return cls._on_schema(connection, schema, follows=False)
+        versions.ensure_live_table(connection)
+        versions.hold_default(connection)
+        with connection.transaction():  # the pointer held until the tables exist: a switch waits, so the version
+            name = versions.live_schema(connection, lock=True)  # it drops is never made again behind it
+            return cls._on_schema(connection, name, follows=True)
+
+    @classmethod
+    def _on_schema(cls, connection: Any, name: str, follows: bool) -> Self:
         if name != versions.FIRST_SCHEMA:
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {name}")
         connection.execute(f"SET search_path TO {name}")
         store = cls(connection, "postgres")
-        store.follows, store.version, store._checked = schema is None, name, time.monotonic()
+        store.follows, store.version, store._checked = follows, name, time.monotonic()
         return store
 
     def refresh(self, force: bool = False) -> bool:

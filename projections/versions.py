@@ -112,6 +112,13 @@ def schema_versions(connection: Any) -> list[str]:
     return ([FIRST_SCHEMA] if first else []) + sorted(names, key=number)
 
 
+def hold_default(connection: Any) -> None:
+    """The pointer's row, naming the first version until a switch names another: a reader locks that row while it
+    makes its tables, which it could not do while no row existed (before the first switch)."""
+    connection.execute(f"INSERT INTO {LIVE_TABLE} (one, version) VALUES (1, %s) ON CONFLICT (one) DO NOTHING",
+                       (FIRST_SCHEMA,))
+
+
 def switch_schema(connection: Any, name: str) -> None:
     """Make `name` live in one statement; waits for transactions that hold the pointer (writers folding)."""
     ensure_live_table(connection)
