@@ -147,12 +147,12 @@ def key_of(row: Stored) -> bytes:
     if key is None:
         if len(_keys) >= 100_000:
             _keys.clear()
+        aggregate = str(UUID(str(row[1]))).encode()  # dashed, as ever
         try:
             complaint = orjson.loads(row[4]).get("complaint_id")
         except (orjson.JSONDecodeError, AttributeError):  # a damaged row goes out all the same (the worker
-            return str(UUID(str(row[1]))).encode()  # dead-letters it with the reason); nothing learnt from it
-        named = complaint if isinstance(complaint, str) else str(UUID(str(row[1])))  # dashed, as ever
-        key = _keys[row[1]] = named.encode()
+            return aggregate  # dead-letters it with the reason); nothing learnt from it
+        key = _keys[row[1]] = complaint.encode() if isinstance(complaint, str) else aggregate
     return key
 
 

@@ -137,7 +137,8 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
     memo: list[tuple[Any, ...]] = []
     deltas = complaints.IndicatorDeltas()
     store = stores.open_readmodels()
-    rules_key = liabilities.rules_key(stores.rules, tz) if stores.rules is not None else None
+    rules = stores.rules
+    rules_key = liabilities.rules_key(rules, tz) if rules is not None else None
 
     def write() -> None:
         with store.transaction() as cursor:
@@ -184,8 +185,8 @@ def fold_part(stores: Stores, low: str, high: str | None, last: int, report: Any
                 else:
                     deltas.add(*counts, +1)
                     rows.append(row)
-                    if rules_key is not None and liabilities.scored(row):
-                        memo.extend(liabilities.memo_row(facts, tz, stores.rules, rules_key))  # type: ignore[arg-type]
+                    if rules is not None and rules_key is not None and liabilities.scored(row):
+                        memo.extend(liabilities.memo_row(facts, tz, rules, rules_key))
                 if len(rows) + len(refused) >= WRITE_EVERY:
                     write()
             elif len(refused) >= WRITE_EVERY:

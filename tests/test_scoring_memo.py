@@ -164,3 +164,19 @@ def test_a_rebuild_fills_the_memo_of_what_scores_read_with_what_a_query_would(
             assert through_memo(store, period, LATER, rules)[:2] == straight(store, period, LATER, rules)
     finally:
         store.close()
+
+
+def test_a_rebuild_with_unreadable_sla_rules_still_rebuilds_and_leaves_the_memo_to_the_query(
+        tmp_path: Path, history: tuple[dict[str, Any], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    org, lines = history
+    settings = Settings(home=tmp_path)
+    open_log(settings).load_organisation(OrganisationSpec.parse(org))
+    record(settings, lines)
+    monkeypatch.setenv("PLAINTRAIL_SLA_RULES", str(tmp_path / "no-such-rules.toml"))
+    assert wiring.rebuild(settings).events > len(lines)
+    store = open_read_models(settings)
+    try:
+        assert store.query("SELECT COUNT(*) FROM liabilities")[0][0] == 0
+        assert store.query("SELECT COUNT(*) FROM complaint_facts")[0][0] > 100
+    finally:
+        store.close()
