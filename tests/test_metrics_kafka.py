@@ -4,6 +4,7 @@ the consumer group per partition and a poison message counted in the dead letter
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -68,6 +69,24 @@ def value(found: dict[str, list[Any]], name: str) -> float:
     return float(sum(s.value for s in found.get(name, [])))
 
 
+def shortfall(bank: Home, found: dict[str, list[Any]], worker: subprocess.Popen[str]) -> str:
+    """What a worker that folded fewer events than the log holds saw: its metrics, the status (fold problems,
+    positions, consumer groups), the problems recorded and its own stderr (it is stopped to read that)."""
+    import sqlite3
+
+    status = bank.status()
+    rows: list[Any] = []
+    for path in bank.home.rglob("*.sqlite*"):
+        if path.suffix in (".sqlite", ".sqlite3") and "readmodel" in path.name:
+            with contextlib.closing(sqlite3.connect(path)) as db, contextlib.suppress(sqlite3.Error):
+                rows.append((path.name, db.execute("SELECT * FROM fold_problems").fetchall(),
+                             db.execute("SELECT * FROM tracking").fetchall()))
+    worker.send_signal(signal.SIGTERM)
+    _, err = worker.communicate(timeout=60)
+    metrics = {k: [(s.labels, s.value) for s in v] for k, v in found.items() if k.startswith("plaintrail_")}
+    return f"metrics {metrics}\nstatus {json.dumps(status)}\nread models {rows}\nworker stderr {err[-5000:]}"
+
+
 def test_a_running_relay_and_worker_are_scraped_and_status_lag_reaches_zero(tmp_path: Path, kafka_broker: Any) -> None:
     bank = Home(tmp_path, kafka_broker.bootstrap)
     data = bank.home / "data"
@@ -89,7 +108,7 @@ def test_a_running_relay_and_worker_are_scraped_and_status_lag_reaches_zero(tmp_
         assert value(published, "plaintrail_events_published_total") == head
         folded = scrape_until(worker_port, lambda f: value(f, "plaintrail_events_folded_total") >= head
                               and f.get("plaintrail_consumer_lag") and value(f, "plaintrail_consumer_lag") == 0)
-        assert value(folded, "plaintrail_events_folded_total") == head
+        assert value(folded, "plaintrail_events_folded_total") == head, shortfall(bank, folded, worker)
         partitions = {s.labels["partition"] for s in folded["plaintrail_consumer_lag"]}
         assert {s.labels["group"] for s in folded["plaintrail_consumer_lag"]} == {f"{bank.prefix}plaintrail-readmodels"}
         assert value(folded, "plaintrail_log_head") == head and value(folded, "plaintrail_relay_lag") == 0
