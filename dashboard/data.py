@@ -13,6 +13,7 @@ from domain.application import ComplaintLog
 from domain.orgchart import OrgChart
 from plaintrail import sla_rules
 from plaintrail.as_of import record_as_of
+from plaintrail.commands.scores import compute
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log, open_read_models
 from projections.scoped import ScopedReader
@@ -78,4 +79,5 @@ def moment_input(label: str, key: str) -> datetime:
 
 def reader() -> ScopedReader:
     """The logged-in viewer's scoped view of the read side."""
-    return ScopedReader(st.session_state["viewer"], store(), log(), settings().tz, sla_rules.load())
+    return ScopedReader(st.session_state["viewer"], store(), log(), settings().tz, sla_rules.load(),
+                        kept=lambda period, policy: compute(settings(), period, policy, store=store()))

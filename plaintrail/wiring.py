@@ -93,6 +93,9 @@ def open_read_models(settings: Settings) -> ReadModelStore:
     return locations(settings).open_readmodels()
 
 
+FILL_APART = 500_000  # events: from here HR's scores are kept one quarter per process (starting one costs ~1 s)
+
+
 def locations(settings: Settings, table: str = "") -> replay.Stores:
     """Where the stores are, as plain strings (a rebuild's processes open them from these too)."""
     if settings.database_url:
@@ -114,6 +117,7 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
 
     Kafka workers carry on in the new version from the offsets the live one had (consumers/switch.py)."""
     from consumers import switch
+    from plaintrail.commands import scores  # HR's scores kept before the version goes live
 
     log = log or open_log(settings)
     own_store = store is None
@@ -134,6 +138,8 @@ def rebuild(settings: Settings, progress: bool = False, workers: int | None = No
                 caught = follow(log, fresh, Projector(fresh, settings.tz))
                 switch.carry_over(store, fresh)
                 caught += follow(log, fresh, Projector(fresh, settings.tz))  # past every carried offset
+                apart = (workers or os.cpu_count() or 1) if done.events >= FILL_APART else 1
+                scores.fill(settings, fresh, aside, apart)
                 switch.make_live(where, store, aside.version)
             finally:
                 fresh.close()

@@ -45,10 +45,17 @@ def unit_names(store: ReadModelStore) -> tuple[dict[str, str], dict[str, str]]:
 
 def assessed_facts(store: ReadModelStore) -> list[ComplaintFacts]:
     """The complaints with rewards or appeals (few: the index on `assessed` finds them)."""
-    return list(_facts(store, "assessed > 0", []))
+    return list(_facts(store, "assessed > 0", [], few=True))
 
 
-def _facts(store: ReadModelStore, where: str, params: list[Any]) -> Iterator[ComplaintFacts]:
+def _facts(store: ReadModelStore, where: str, params: list[Any], few: bool = False) -> Iterator[ComplaintFacts]:
+    """The facts of the complaints `where` picks, in complaint id order. `few`: an index finds them, and SQLite
+    would rather walk the whole table in key order for the ORDER BY than use it (410 ms at 130k complaints for
+    none found), so they are sorted here."""
+    if few and store.dialect == "sqlite":
+        for _, text in sorted(store.query(f"SELECT complaint_id, facts FROM complaint_facts WHERE {where}", params)):
+            yield ComplaintFacts.from_json(orjson.loads(text))
+        return
     for (text,) in store.query(f"SELECT facts FROM complaint_facts WHERE {where} ORDER BY complaint_id", params):
         yield ComplaintFacts.from_json(orjson.loads(text))
 
@@ -59,12 +66,12 @@ def _in_months(column: str, period: Period) -> tuple[str, list[Any]]:
 
 def facts_validated_in(store: ReadModelStore, period: Period) -> Iterator[ComplaintFacts]:
     """Complaints whose standing validation happened in the period (where fines fall)."""
-    return _facts(store, *_in_months("validated_month", period))
+    return _facts(store, *_in_months("validated_month", period), few=True)
 
 
 def facts_received_in(store: ReadModelStore, period: Period) -> Iterator[ComplaintFacts]:
     """Complaints received in the period (where indicators count)."""
-    return _facts(store, *_in_months("received_month", period))
+    return _facts(store, *_in_months("received_month", period), few=True)
 
 
 def facts_of(store: ReadModelStore, complaint_ids: Iterable[str]) -> dict[str, ComplaintFacts]:
@@ -219,7 +226,7 @@ def find_complaints(store: ReadModelStore, by: str, text: str, limit: int = 200)
 
 def facts_with_annulments(store: ReadModelStore) -> Iterator[ComplaintFacts]:
     """Complaints with at least one correction: where the scores' corrections are looked for."""
-    return _facts(store, "annulments > 0", [])
+    return _facts(store, "annulments > 0", [], few=True)
 
 
 def all_facts(store: ReadModelStore) -> Iterator[ComplaintFacts]:

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from domain.facts import ComplaintFacts
-from projections import complaints, org, problems
+from projections import complaints, org, problems, score_memo
 from projections.envelope import Envelope
 from projections.store import ReadModelStore
 
@@ -97,10 +97,12 @@ class Projector:
                 applied += self._apply(envelope)
                 last[envelope.complaint_id] = envelope
         facts_rows = []
+        months: set[str] = set()  # what this batch may change in HR's kept scores (projections/score_memo.py)
         for complaint_id in sorted(ids):
             facts = self.cache.get(complaint_id)
             if facts is None:
                 continue
+            months |= score_memo.touched(facts, self.tz)
             try:
                 after_batch = complaints.contribution(facts, self.tz)
                 facts_rows.append(complaints.facts_row(facts, self.tz))
@@ -119,6 +121,7 @@ class Projector:
             self.store.executemany(cursor, problems.INSERT, self.problems)
             self.store.executemany(cursor, complaints.UPSERT_FACTS, facts_rows)
             self.store.executemany(cursor, complaints.ADD_INDICATORS, deltas.rows())
+            self.store.executemany(cursor, score_memo.MARK, [(m,) for m in sorted(months)])
             self.store.execute(cursor, UPSERT_TRACKING, (PROJECTION, source, partition, position))
         if len(self.cache) > self.cache_size:  # keep what this batch touched: those are the live ones
             self.cache = {i: self.cache[i] for i in ids if i in self.cache}

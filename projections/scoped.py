@@ -5,6 +5,7 @@ Rows about units outside a branch user's subtree never leave this module, whiche
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -18,11 +19,15 @@ from projections.leaderboard import Lists, ranked
 from projections.store import ReadModelStore
 from projections.timeline import timeline
 
+Kept = Callable[[Period, Policy], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+
 
 class ScopedReader:
     def __init__(self, viewer: Viewer, store: ReadModelStore, log: ComplaintLog, tz: tzinfo,
-                 rules: SlaRules | None = None) -> None:
-        self.viewer, self.store, self.log, self.tz, self.rules = viewer, store, log, tz, rules
+                 rules: SlaRules | None = None, kept: Kept | None = None) -> None:
+        """`kept`: the bank-wide people's scores as kept (plaintrail.commands.scores.compute), for a viewer who
+        sees every unit: read rather than worked out again."""
+        self.viewer, self.store, self.log, self.tz, self.rules, self.kept = viewer, store, log, tz, rules, kept
         self.chart = queries.org_chart(store)
 
     def leaderboard(self, period: Period, level: str, size: str | int | None = None, compare: Period | None = None,
@@ -71,6 +76,8 @@ class ScopedReader:
                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Person (or outlet) rows and corrections; a branch user gets only entries of its own outlets."""
         self.viewer.require("scores")
+        if self.kept is not None and not units and self.viewer.role != "branch":
+            return self.kept(period, policy)
         found, corrections = scores.entries(self.store, period, policy, self.tz, now or datetime.now(UTC), self.rules)
         found = [e for e in found if self.viewer.sees_unit(e.detail.get("outlet") or e.subject, self.chart)]
         corrections = [c for c in corrections if self.viewer.sees_unit(c["outlet"], self.chart)]

@@ -53,14 +53,24 @@ SCHEMA = (
         event_type TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (originator_id, version))""",
     # The home's transport (projections/transport.py): never dropped with the other tables, carried to each version.
     "CREATE TABLE IF NOT EXISTS readmodel_transport (one INTEGER PRIMARY KEY CHECK (one = 1), source TEXT NOT NULL)",
+    # HR's scores of each period as last worked out, and the generations of the months they read
+    # (projections/score_memo.py): kept answers, never stale, only missing.
+    "CREATE TABLE IF NOT EXISTS month_changes (month TEXT PRIMARY KEY, generation BIGINT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS score_memo (
+        period TEXT NOT NULL, key TEXT NOT NULL, basis TEXT NOT NULL, corrections TEXT NOT NULL,
+        people INTEGER NOT NULL, PRIMARY KEY (period, key))""",
+    """CREATE TABLE IF NOT EXISTS score_rows (
+        period TEXT NOT NULL, key TEXT NOT NULL, person TEXT NOT NULL, name TEXT NOT NULL, fines_cny TEXT NOT NULL,
+        points TEXT NOT NULL, positive_points TEXT NOT NULL, negative_points TEXT NOT NULL, rewards_cny TEXT NOT NULL,
+        complaints INTEGER NOT NULL, entries INTEGER NOT NULL, row TEXT NOT NULL, PRIMARY KEY (period, key, person))""",
     """CREATE TABLE IF NOT EXISTS tracking (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
 )
-SCHEMA_VERSION = "5"  # bump when a table changes: stores of another version are dropped and refolded
+SCHEMA_VERSION = "6"  # bump when a table changes: stores of another version are dropped and refolded
 REBUILDING = "rebuild"  # the readmodel_meta key of a rebuild under way
 TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "liabilities",
-          "fold_problems", "tracking", "readmodel_meta")
+          "month_changes", "score_memo", "score_rows", "fold_problems", "tracking", "readmodel_meta")
 
 
 class SqlStore:

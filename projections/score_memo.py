@@ -1,0 +1,129 @@
+"""HR's scores of a period, kept once worked out: a row per person with the sums, and the evidence beside them.
+
+A quarter's scores fold every effective complaint's history through the policy (17 s at 1M complaints), yet HR
+reads the same quarter again and again. So each answer is kept per period, keyed by a digest of the policy and
+of the SLA rules, together with its *basis*: the generations of the months the answer reads and the
+organisation's version. Every fold bumps the generation of each month its complaints have anything in (their
+receipt and every action's time: scoring reads no other time), so an answer's basis moves exactly when something it
+was worked out from may have changed: it can never be stale, only missing, and deleting it changes no result.
+A month's new events leave the other quarters' answers standing. The rebuild fills every quarter's answer under
+the policy and rules in force before its version goes live (`plaintrail.commands.scores.fill`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta, tzinfo
+from typing import Any
+
+import orjson
+
+from domain.facts import ComplaintFacts
+from domain.periods import Period
+from domain.policy import Policy
+from projections import complaints
+from projections.bulk import few_collections
+from projections.store import ReadModelStore
+
+MARK = """INSERT INTO month_changes (month, generation) VALUES (?, 1)
+    ON CONFLICT (month) DO UPDATE SET generation = month_changes.generation + 1"""
+TOTALS = ("person", "name", "fines_cny", "points", "positive_points", "negative_points", "rewards_cny")
+
+
+def touched(facts: ComplaintFacts, tz: tzinfo) -> set[str]:
+    """The months one complaint's answers can lie in: its receipt and every action's time (a fine falls in the
+    validation's month, a reward in its own, a correction in the annulment's)."""
+    found = {complaints.month(facts.received_at, tz)}
+    found.update(complaints.month(h["at"], tz) for h in facts.history.values())
+    return found
+
+
+def months_read(period: Period, policy: Policy, tz: tzinfo) -> list[str]:
+    """The months a period's scores read: its own and the repeat-error window before it (a notice counts the
+    errors of the window that ends at it)."""
+    window = max((v.assessment.repeat_window_days for v in policy.versions if v.assessment.repeat_errors), default=0)
+    months = set(period.months)
+    start = period.start(tz)
+    month = Period.month_of(start - timedelta(days=window), tz)
+    while month.start(tz) < start:
+        months.add(str(month))
+        month = Period(month.year + month.first_month // 12, month.first_month % 12 + 1, 1)
+    return sorted(months)
+
+
+def key(policy: Policy, rules_key: str) -> str:
+    """The policy (every version, as parsed) and the SLA rules' own key (rules, calendars, time zone, code)."""
+    return hashlib.sha256(f"{policy!r}|{rules_key}".encode()).hexdigest()[:32]
+
+
+def basis(store: ReadModelStore, months: list[str]) -> str:
+    marks = ", ".join("?" * len(months))
+    (generations,), = store.query(f"SELECT COALESCE(SUM(generation), 0) FROM month_changes WHERE month IN ({marks})",
+                                  months)
+    organisation = store.query("SELECT value FROM readmodel_meta WHERE key = 'organisation_version'")
+    return f"{int(generations)}:{organisation[0][0] if organisation else 0}"
+
+
+def _kept(store: ReadModelStore, period: Period, key: str, basis: str) -> list[Any] | None:
+    """The kept answer's corrections, or None when it is missing, of another basis, or short of any row."""
+    found = store.query("SELECT basis, corrections, people, (SELECT COUNT(*) FROM score_rows r WHERE r.period = "
+                        "m.period AND r.key = m.key) FROM score_memo m WHERE period = ? AND key = ?",
+                        (str(period), key))
+    if not found or found[0][0] != basis or found[0][2] != found[0][3]:
+        return None
+    return orjson.loads(found[0][1])  # type: ignore[no-any-return]
+
+
+@few_collections()
+def read(store: ReadModelStore, period: Period, key: str, basis: str,
+         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """(rows, corrections) as last worked out, or None when missing or worked out from another basis."""
+    corrections = _kept(store, period, key, basis)
+    if corrections is None:
+        return None
+    rows = store.query("SELECT row FROM score_rows WHERE period = ? AND key = ? ORDER BY person", (str(period), key))
+    return [orjson.loads(row) for row, in rows], corrections
+
+
+def summary(row: dict[str, Any]) -> dict[str, Any]:
+    """A person's sums without the evidence: the complaints and entries behind them counted."""
+    return {**{k: row[k] for k in TOTALS}, "complaints": len({e["complaint_id"] for e in row["entries"]}),
+            "entry_count": len(row["entries"])}
+
+
+@few_collections()
+def totals(store: ReadModelStore, period: Period, key: str, basis: str) -> list[dict[str, Any]] | None:
+    """Each person's `summary`, or None when missing."""
+    if _kept(store, period, key, basis) is None:
+        return None
+    rows = store.query(f"SELECT {', '.join(TOTALS)}, complaints, entries FROM score_rows WHERE period = ? AND key = ? "
+                       "ORDER BY person", (str(period), key))
+    loads = orjson.loads
+    return [{"person": p, "name": n, "fines_cny": f, "points": loads(points), "positive_points": loads(plus),
+             "negative_points": loads(minus), "rewards_cny": r, "complaints": c, "entry_count": e}
+            for p, n, f, points, plus, minus, r, c, e in rows]
+
+
+def one(store: ReadModelStore, period: Period, key: str, basis: str, person: str) -> dict[str, Any] | None:
+    """One person's row with the evidence; {} when the kept answer holds nobody of that id; None when missing."""
+    if _kept(store, period, key, basis) is None:
+        return None
+    rows = store.query("SELECT row FROM score_rows WHERE period = ? AND key = ? AND person = ?",
+                       (str(period), key, person))
+    return orjson.loads(rows[0][0]) if rows else {}
+
+
+def write(store: ReadModelStore, period: Period, key: str, basis: str, rows: list[dict[str, Any]],
+          corrections: list[dict[str, Any]]) -> None:
+    """Keep an answer worked out from `basis` (read before the answer's own reads: a fold in between leaves it
+    kept under a basis that is already past, never matched again)."""
+    kept = [(str(period), key, *(orjson.dumps(v).decode() if k.endswith("points") else v
+                                 for k, v in summary(r).items()), orjson.dumps(r).decode()) for r in rows]
+    with store.transaction() as cursor:
+        store.execute(cursor, "DELETE FROM score_rows WHERE period = ? AND key = ?", (str(period), key))
+        store.execute(cursor, "INSERT INTO score_memo (period, key, basis, corrections, people) VALUES (?, ?, ?, ?, ?) "
+                      "ON CONFLICT (period, key) DO UPDATE SET basis = excluded.basis, "
+                      "corrections = excluded.corrections, people = excluded.people",
+                      (str(period), key, basis, orjson.dumps(corrections).decode(), len(kept)))
+        store.executemany(cursor, f"INSERT INTO score_rows (period, key, {', '.join(TOTALS)}, complaints, entries, "
+                          "row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kept)
