@@ -54,6 +54,7 @@ class Projector:
         self.cache: dict[str, ComplaintFacts] = {}
         self.cache_size = cache_size
         self.redeliveries = False  # True where the transport may deliver an event twice (Kafka)
+        self.marks = score_memo.Marks()  # the months each complaint's answers lie in (HR's kept scores)
         self.problems: list[problems.Problem] = []  # this batch's events that could not be folded
         self.epoch = store.epoch  # the store's version count when the cache was filled
 
@@ -102,7 +103,7 @@ class Projector:
             facts = self.cache.get(complaint_id)
             if facts is None:
                 continue
-            months |= score_memo.touched(facts, self.tz)
+            months |= self.marks.of(facts)
             try:
                 after_batch = complaints.contribution(facts, self.tz)
                 facts_rows.append(complaints.facts_row(facts, self.tz))
@@ -125,6 +126,8 @@ class Projector:
             self.store.execute(cursor, UPSERT_TRACKING, (PROJECTION, source, partition, position))
         if len(self.cache) > self.cache_size:  # keep what this batch touched: those are the live ones
             self.cache = {i: self.cache[i] for i in ids if i in self.cache}
+        if len(self.marks.seen) > self.cache_size:
+            self.marks.keep_only(self.cache)
         return applied
 
     def fold_organisation(self, cursor: Any, events: list[Envelope]) -> int:

@@ -13,7 +13,8 @@ the policy and rules in force before its version goes live (`plaintrail.commands
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta, tzinfo
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import orjson
@@ -21,7 +22,6 @@ import orjson
 from domain.facts import ComplaintFacts
 from domain.periods import Period
 from domain.policy import Policy
-from projections import complaints
 from projections.bulk import few_collections
 from projections.store import ReadModelStore
 
@@ -30,12 +30,50 @@ MARK = """INSERT INTO month_changes (month, generation) VALUES (?, 1)
 TOTALS = ("person", "name", "fines_cny", "points", "positive_points", "negative_points", "rewards_cny")
 
 
-def touched(facts: ComplaintFacts, tz: tzinfo) -> set[str]:
+def touched(facts: ComplaintFacts) -> set[str]:
     """The months one complaint's answers can lie in: its receipt and every action's time (a fine falls in the
-    validation's month, a reward in its own, a correction in the annulment's)."""
-    found = {complaints.month(facts.received_at, tz)}
-    found.update(complaints.month(h["at"], tz) for h in facts.history.values())
-    return found
+    validation's month, a reward in its own, a correction in the annulment's or its target's), in any time zone.
+
+    Hot: a time is not converted to the bank's zone (21 us a complaint): its own calendar month is taken, and the
+    next or the one before when it lies within a day of the turn of a month, where the bank's month may differ (no
+    two zones are a day apart). A month too many only leaves a kept answer to be worked out again."""
+    return months_of([facts.received_at, *(h["at"] for h in facts.history.values())])
+
+
+def months_of(moments: Iterable[datetime]) -> set[str]:
+    found: set[tuple[int, int]] = set()
+    add = found.add
+    for moment in moments:
+        year, month, day = moment.year, moment.month, moment.day
+        add((year, month))
+        if day == 1:
+            add((year - 1, 12) if month == 1 else (year, month - 1))
+        elif day >= 28:
+            add((year + 1, 1) if month == 12 else (year, month + 1))
+    return {f"{year:04d}-{month:02d}" for year, month in found}
+
+
+class Marks:
+    """`touched` of the complaints a folding process has seen, with how much of each history it covers: a fold
+    then reads only the entries it added (histories only grow; one shorter than seen, after a rollback, is
+    read again whole)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[int, set[str]]] = {}
+
+    def of(self, facts: ComplaintFacts) -> set[str]:
+        count, known = len(facts.history), self.seen.get(facts.complaint_id)
+        if known is not None and known[0] == count:
+            return known[1]
+        if known is None or known[0] > count:
+            months = touched(facts)
+        else:
+            months = known[1] | months_of([h["at"] for h in list(facts.history.values())[known[0]:]])
+        self.seen[facts.complaint_id] = (count, months)
+        return months
+
+    def keep_only(self, complaint_ids: Collection[str]) -> None:
+        self.seen = {i: self.seen[i] for i in complaint_ids if i in self.seen}
 
 
 def months_read(period: Period, policy: Policy, tz: tzinfo) -> list[str]:

@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 from contextlib import closing
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.synthetic import write_bank
 from domain.actions import parse_action
@@ -23,9 +27,10 @@ from plaintrail.cli import main
 from plaintrail.commands.scores import _worked_out, compute, evidence, kept_as, totals
 from plaintrail.settings import Settings
 from plaintrail.wiring import catch_up, open_log, open_read_models
-from projections import score_memo
+from projections import queries, score_memo
 from projections.store import ReadModelStore
 
+ZONES = ("Asia/Shanghai", "Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kathmandu", "America/St_Johns", "UTC")
 QUARTERS = [Period.parse(q) for q in ("2024Q1", "2024Q2", "2024Q3", "2024Q4")]
 
 
@@ -170,3 +175,29 @@ def test_the_dashboards_bank_wide_scores_read_the_kept_ones_and_equal_the_scoped
             for q in QUARTERS:
                 assert kept_reader.scores(q, Policy.load()) == plain.scores(q, Policy.load())
                 assert kept(settings, store, q) is not None
+
+
+@given(moment=st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2098, 12, 31),
+                           timezones=st.sampled_from([ZoneInfo(z) for z in ZONES])),
+       bank=st.sampled_from(ZONES))
+def test_a_moment_marks_its_month_in_every_zone_a_bank_may_keep(moment: datetime, bank: str) -> None:
+    """Marks take a time's own calendar month (and the neighbour within a day of the turn): the bank's month of
+    it, in whatever zone, is always among them."""
+    local = moment.astimezone(ZoneInfo(bank))
+    assert f"{local.year:04d}-{local.month:02d}" in score_memo.months_of([moment])
+    assert len(score_memo.months_of([moment])) <= 2
+
+
+def test_marks_read_only_what_a_history_added_and_equal_a_whole_reading(tmp_path: Path, bank: Any) -> None:
+    org, lines = bank
+    settings = recorded(tmp_path, org, lines[:3000])
+    with closing(open_read_models(settings)) as store:
+        facts = list(queries.all_facts(store))
+    assert sum(len(f.history) > 3 for f in facts) > 50
+    marks = score_memo.Marks()
+    for whole in facts:
+        for k in range(1, len(whole.history) + 1):  # the history as it grew, one fold at a time
+            grown = replace(whole, history=dict(list(whole.history.items())[:k]))
+            assert marks.of(grown) == score_memo.touched(grown)
+        shorter = replace(whole, history=dict(list(whole.history.items())[:1]))  # read again after a rollback
+        assert marks.of(shorter) == score_memo.touched(shorter)
