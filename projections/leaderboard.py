@@ -134,9 +134,8 @@ def _count(n: int, level: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _tie(line: tuple[Any, ...], position: int, width: int, level: str) -> str:
+def _tie(t: int, c: int, position: int, width: int, level: str) -> str:
     """'3 outlets tie for 12th with 1 regulator-transferred and 2 complaints'."""
-    t, c = line[5], line[4]
     what = ("with no complaint" if not t and not c else
             f"with {t} regulator-transferred and {c} complaint{'' if c == 1 else 's'}")
     if width == 1:  # no tie: the one unit in that place
@@ -150,32 +149,34 @@ def _groups(starts: list[int], total: int) -> list[tuple[int, int]]:
 
 
 ACROSS = "across the N-th place: left off (ties: exclude)"
+C, T = 6, 7  # where a board line (`lines_of`) holds its complaints and regulator-transferred complaints
 
 
-def draw(ordered: list[tuple[Any, ...]], starts: list[int], n: int, ties: str, level: str,
+def draw(lines: list[list[Any]], starts: list[int], n: int, ties: str, level: str,
          ) -> tuple[int, int, list[str], list[str]]:
-    """(red_end, black_start, why red, why black): the red list is ordered[:red_end], the black list
-    ordered[black_start:]; both are whole tie groups (`starts` holds the first index of each)."""
-    total, half, include = len(ordered), len(ordered) // 2, ties == "include"
+    """(red_end, black_start, why red, why black): the red list is lines[:red_end], the black list
+    lines[black_start:]; both are whole tie groups (`starts` holds the first index of each)."""
+    total, half, include = len(lines), len(lines) // 2, ties == "include"
     bounds = _groups(starts, total)
     black_start, red_end, why_black, why_red = total, 0, [], []
     for s, e in reversed(bounds):
         taken, width = total - black_start, e - s
         if taken >= n:
             break
-        if ordered[s][5] < 1:
+        t, c = lines[s][T], lines[s][C]
+        if t < 1:
             why_black.append(f"only {_count(taken, level)} with a regulator-transferred complaint")
             break
         if not include and taken + width > n:
-            why_black.append(f"{_tie(ordered[s], s + 1, width, level)}, {ACROSS}")
+            why_black.append(f"{_tie(t, c, s + 1, width, level)}, {ACROSS}")
             break
         if taken + width > half:
-            why_black.append(f"{_tie(ordered[s], s + 1, width, level)}, which would take the list past half of the "
+            why_black.append(f"{_tie(t, c, s + 1, width, level)}, which would take the list past half of the "
                              f"{_count(total, level)}: left off")
             break
         black_start = s
         if taken + width > n:
-            why_black.append(f"{_tie(ordered[s], s + 1, width, level)}: all are on it")
+            why_black.append(f"{_tie(t, c, s + 1, width, level)}: all are on it")
     for s, e in bounds:
         width = e - s
         if s >= n:
@@ -183,12 +184,13 @@ def draw(ordered: list[tuple[Any, ...]], starts: list[int], n: int, ties: str, l
         if s >= black_start:
             why_red.append("the rest are on the black list")
             break
+        t, c = lines[s][T], lines[s][C]
         if not include and e > n:
-            why_red.append(f"{_tie(ordered[s], s + 1, width, level)}, {ACROSS}")
+            why_red.append(f"{_tie(t, c, s + 1, width, level)}, {ACROSS}")
             break
         red_end = e
         if e > n:
-            why_red.append(f"{_tie(ordered[s], s + 1, width, level)}: all are on it")
+            why_red.append(f"{_tie(t, c, s + 1, width, level)}: all are on it")
     return red_end, black_start, why_red, why_black
 
 
@@ -208,25 +210,26 @@ def rows_of(ordered: list[tuple[Any, ...]], size: Lists | int = DEFAULT_SIZE, le
             ) -> list[dict[str, Any]]:
     """The board's rows from lines already in order, each (unit, name, customers, work_orders, complaints,
     regulator_transferred, effective, the four counts of the comparison period, its rank and tied rank there
-    or None, None).
+    or None, None)."""
+    return rows_from(lines_of(ordered), size, level)
 
-    Hot: 15,000 outlets make 15,000 rows, so the tie groups come from one pass over the ordered lines, the
+
+def lines_of(ordered: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Every value of the board's rows but the lists', in order: what does not depend on the list terms, so it
+    can be kept (projections/board_memo.py) and the lists drawn on it by `rows_from` under any terms.
+
+    Hot: 15,000 outlets make 15,000 lines, so the tie groups come from one pass over the ordered lines, the
     rates are worked out inline (equal to per_10k) and each pair of counts' change once."""
-    terms = size if isinstance(size, Lists) else Lists(ListSize(size))  # a plain N: 10 is Lists(ListSize(10))
     total = len(ordered)
-    n = terms.size.of(total)
     starts, last = [], None
     for index, line in enumerate(ordered):
         key = (line[5], line[4], line[2] if line[5] or line[4] else line[2] > 0)  # tie_key, inline
         if key != last:
             starts.append(index)
             last = key
-    red_end, black_start, why_red, why_black = draw(ordered, starts, n, terms.ties, level)
-    said = note(terms, n, total, red_end, total - black_start, why_red, why_black, level)
-    out: list[dict[str, Any]] = []
+    out: list[list[Any]] = []
     append, changes = out.append, _Changes()
     for s, e in _groups(starts, total):
-        listed = "red" if e <= red_end else "black" if s >= black_start else None
         for rank in range(s + 1, e + 1):
             unit, name, customers, w, c, t, e_, pw, pc, pt, pe, old_rank, old_tied = ordered[rank - 1]
             rw: float | None
@@ -240,20 +243,42 @@ def rows_of(ordered: list[tuple[Any, ...]], size: Lists | int = DEFAULT_SIZE, le
                 re = round(e_ * 10_000 / customers, 4) if e_ else 0.0
             else:
                 rw = rc = rt = re = None
+            append([rank, s + 1, e - s, unit, name, w, c, t, e_, rw, rc, rt, re, customers,
+                    "rates" if customers else "counts", old_rank, old_tied,
+                    old_rank - rank if old_rank else None,  # positive: moved up the board
+                    old_tied - s - 1 if old_tied else None,  # the same, ties not split by id
+                    pw, changes[w, pw], pc, changes[c, pc], pt, changes[t, pt], pe, changes[e_, pe]])
+    return out
+
+
+def rows_from(lines: list[list[Any]], size: Lists | int = DEFAULT_SIZE, level: str = "outlet",
+              ) -> list[dict[str, Any]]:
+    """The board's rows: `lines_of`'s values with the lists drawn on them under the terms `size`."""
+    terms = size if isinstance(size, Lists) else Lists(ListSize(size))  # a plain N: 10 is Lists(ListSize(10))
+    total = len(lines)
+    n = terms.size.of(total)
+    starts = [index for index, line in enumerate(lines) if line[0] == line[1]]  # rank == tied_rank: a group's first
+    red_end, black_start, why_red, why_black = draw(lines, starts, n, terms.ties, level)
+    said, version = note(terms, n, total, red_end, total - black_start, why_red, why_black, level), terms.version
+    out: list[dict[str, Any]] = []
+    append = out.append
+    for s, e in _groups(starts, total):
+        listed = "red" if e <= red_end else "black" if s >= black_start else None
+        for (rank, tied, width, unit, name, w, c, t, e_, rw, rc, rt, re, customers, ranked_on, old_rank, old_tied,
+             moved, moved_tied, pw, cw, pc, cc, pt, ct, pe, ce) in lines[s:e]:
             append({
-                "rank": rank, "tied_rank": s + 1, "tied_with": e - s, "unit": unit, "name": name,
+                "rank": rank, "tied_rank": tied, "tied_with": width, "unit": unit, "name": name,
                 "work_orders": w, "complaints": c, "regulator_transferred": t, "effective": e_,
                 "work_orders_per_10k": rw, "complaints_per_10k": rc,
                 "regulator_transferred_per_10k": rt, "effective_per_10k": re,
-                "list": listed, "list_size": n, "list_policy_version": terms.version, "list_note": said,
-                "customers": customers, "ranked_on": "rates" if customers else "counts",
+                "list": listed, "list_size": n, "list_policy_version": version, "list_note": said,
+                "customers": customers, "ranked_on": ranked_on,
                 "previous_rank": old_rank, "previous_tied_rank": old_tied,
-                "rank_change": old_rank - rank if old_rank else None,  # positive: moved up the board
-                "tied_rank_change": old_tied - s - 1 if old_tied else None,  # the same, ties not split by id
-                "work_orders_previous": pw, "work_orders_change_pct": changes[w, pw],
-                "complaints_previous": pc, "complaints_change_pct": changes[c, pc],
-                "regulator_transferred_previous": pt, "regulator_transferred_change_pct": changes[t, pt],
-                "effective_previous": pe, "effective_change_pct": changes[e_, pe],
+                "rank_change": moved, "tied_rank_change": moved_tied,
+                "work_orders_previous": pw, "work_orders_change_pct": cw,
+                "complaints_previous": pc, "complaints_change_pct": cc,
+                "regulator_transferred_previous": pt, "regulator_transferred_change_pct": ct,
+                "effective_previous": pe, "effective_change_pct": ce,
             })
     return out
 
