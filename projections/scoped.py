@@ -13,9 +13,10 @@ from domain.application import ComplaintLog
 from domain.periods import Period
 from domain.policy import DEFAULT, Policy
 from domain.sla import SlaRules
-from projections import appeals, queries, scores, secondary, sla_report, staff
+from projections import appeals, board_memo, queries, scores, secondary, sla_report, staff
 from projections.access import AccessDenied, Viewer
-from projections.leaderboard import Lists, ranked
+from projections.bulk import few_collections
+from projections.leaderboard import Lists, ranked, rows_from
 from projections.store import ReadModelStore
 from projections.timeline import timeline
 
@@ -38,9 +39,13 @@ class ScopedReader:
         if within is not None:
             self.viewer.check_outlet(within, self.chart)
         lists = Lists.of(policy or Policy.load(DEFAULT), period, level, size)
-        inside = queries.units_under(self.store, within, level) if within is not None else None
-        rows = ranked(queries.ranked_lines(self.store, period, level, compare or period.previous), lists, level,
-                      inside)
+        if within is None:
+            with few_collections():
+                rows = rows_from(board_memo.lines(self.store, period, level, compare or period.previous), lists,
+                                 level)
+        else:
+            rows = ranked(queries.ranked_lines(self.store, period, level, compare or period.previous), lists, level,
+                          queries.units_under(self.store, within, level))
         return self.viewer.units(rows, self.chart)
 
     def find_complaints(self, by: str, text: str) -> list[dict[str, Any]]:

@@ -63,6 +63,10 @@ SCHEMA = (
         period TEXT NOT NULL, key TEXT NOT NULL, person TEXT NOT NULL, name TEXT NOT NULL, fines_cny TEXT NOT NULL,
         points TEXT NOT NULL, positive_points TEXT NOT NULL, negative_points TEXT NOT NULL, rewards_cny TEXT NOT NULL,
         complaints INTEGER NOT NULL, entries INTEGER NOT NULL, row TEXT NOT NULL, PRIMARY KEY (period, key, person))""",
+    # The red/black board of each period in its order, as last ranked (projections/board_memo.py).
+    """CREATE TABLE IF NOT EXISTS board_memo (
+        period TEXT NOT NULL, level TEXT NOT NULL, compare TEXT NOT NULL, basis TEXT NOT NULL, lines TEXT NOT NULL,
+        PRIMARY KEY (period, level, compare))""",
     """CREATE TABLE IF NOT EXISTS tracking (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
@@ -70,7 +74,7 @@ SCHEMA = (
 SCHEMA_VERSION = "6"  # bump when a table changes: stores of another version are dropped and refolded
 REBUILDING = "rebuild"  # the readmodel_meta key of a rebuild under way
 TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "liabilities",
-          "month_changes", "score_memo", "score_rows", "fold_problems", "tracking", "readmodel_meta")
+          "month_changes", "score_memo", "score_rows", "board_memo", "fold_problems", "tracking", "readmodel_meta")
 
 
 class SqlStore:

@@ -15,8 +15,9 @@ from plaintrail.home import require_record
 from plaintrail.output import print_json, print_table, write_csv
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_read_models
-from projections import queries
-from projections.leaderboard import LEVELS, Lists, ranked
+from projections import board_memo, queries
+from projections.bulk import few_collections
+from projections.leaderboard import LEVELS, Lists, ranked, rows_from
 from projections.store import ReadModelStore
 
 COLUMNS = ["rank", "tied_rank", "list", "unit", "name", "work_orders", "complaints", "regulator_transferred",
@@ -70,13 +71,19 @@ def leaderboard(settings: Settings, period: Period, level: str, size: str | int 
         ListSize.parse(size)  # a bad --size is refused before anything is read
     lists = Lists.of(policy or Policy.load(DEFAULT), period, level, size)
     with read_models(settings, as_of) as store:
-        return board(store, period, level, lists, compare, within)
+        return board(store, period, level, lists, compare, within, keep=as_of is None)
 
 
 def board(store: ReadModelStore, period: Period, level: str, lists: Lists, compare: str = "previous",
-          within: str | None = None) -> list[dict[str, Any]]:
+          within: str | None = None, keep: bool = True) -> list[dict[str, Any]]:
+    """The rows; the bank-wide board from its kept order (`keep`: the live read models), a unit's own board
+    ranked afresh among its units."""
+    against = compared_with(period, compare)
+    if within is None and keep:
+        with few_collections():  # 15,000 lines of 27 values and their rows: nothing to collect while they are made
+            return rows_from(board_memo.lines(store, period, level, against), lists, level)
     inside = queries.units_under(store, within, level) if within else None
-    return ranked(queries.ranked_lines(store, period, level, compared_with(period, compare)), lists, level, inside)
+    return ranked(queries.ranked_lines(store, period, level, against), lists, level, inside)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
