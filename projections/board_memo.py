@@ -30,9 +30,12 @@ def lines(store: ReadModelStore, period: Period, level: str, compare: Period) ->
     if found and found[0][0] == basis:
         return orjson.loads(found[0][1])  # type: ignore[no-any-return]
     ranked = lines_of(queries.ranked_lines(store, period, level, compare))
-    with store.transaction() as cursor:
-        store.execute(cursor, "INSERT INTO board_memo (period, level, compare, basis, lines) VALUES (?, ?, ?, ?, ?) "
-                      "ON CONFLICT (period, level, compare) DO UPDATE SET basis = excluded.basis, "
-                      "lines = excluded.lines",
-                      (str(period), level, str(compare), basis, orjson.dumps(ranked).decode()))
+    try:
+        with store.transaction() as cursor:
+            store.execute(cursor, "INSERT INTO board_memo (period, level, compare, basis, lines) "
+                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (period, level, compare) DO UPDATE SET "
+                          "basis = excluded.basis, lines = excluded.lines",
+                          (str(period), level, str(compare), basis, orjson.dumps(ranked).decode()))
+    except Exception:  # noqa: BLE001, S110 - a store that refuses to keep it still answers: keeping is no condition
+        pass
     return ranked

@@ -154,14 +154,23 @@ def one(store: ReadModelStore, period: Period, key: str, basis: str, person: str
 def write(store: ReadModelStore, period: Period, key: str, basis: str, rows: list[dict[str, Any]],
           corrections: list[dict[str, Any]]) -> None:
     """Keep an answer worked out from `basis` (read before the answer's own reads: a fold in between leaves it
-    kept under a basis that is already past, never matched again)."""
+    kept under a basis that is already past, never matched again). Two processes keeping the same period at once
+    both succeed (rows are upserted; one left over from the other's answer makes the count differ, so the answer
+    reads as missing), and a store that refuses the write still answers: keeping is never a condition."""
     kept = [(str(period), key, *(orjson.dumps(v).decode() if k.endswith("points") else v
                                  for k, v in summary(r).items()), orjson.dumps(r).decode()) for r in rows]
-    with store.transaction() as cursor:
-        store.execute(cursor, "DELETE FROM score_rows WHERE period = ? AND key = ?", (str(period), key))
-        store.execute(cursor, "INSERT INTO score_memo (period, key, basis, corrections, people) VALUES (?, ?, ?, ?, ?) "
-                      "ON CONFLICT (period, key) DO UPDATE SET basis = excluded.basis, "
-                      "corrections = excluded.corrections, people = excluded.people",
-                      (str(period), key, basis, orjson.dumps(corrections).decode(), len(kept)))
-        store.executemany(cursor, f"INSERT INTO score_rows (period, key, {', '.join(TOTALS)}, complaints, entries, "
-                          "row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kept)
+    columns = ", ".join(TOTALS)
+    updated = ", ".join(f"{c} = excluded.{c}" for c in (*TOTALS[1:], "complaints", "entries", "row"))
+    try:
+        with store.transaction() as cursor:
+            store.execute(cursor, "DELETE FROM score_rows WHERE period = ? AND key = ?", (str(period), key))
+            store.execute(cursor, "INSERT INTO score_memo (period, key, basis, corrections, people) "
+                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (period, key) DO UPDATE SET basis = excluded.basis, "
+                          "corrections = excluded.corrections, people = excluded.people",
+                          (str(period), key, basis, orjson.dumps(corrections).decode(), len(kept)))
+            store.executemany(cursor, f"INSERT INTO score_rows (period, key, {columns}, complaints, entries, row) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (period, key, person) DO UPDATE "
+                              f"SET {updated}",
+                              kept)
+    except Exception:  # noqa: BLE001, S110 - see the docstring: the answer stands, only it is not kept
+        pass
