@@ -11,6 +11,7 @@ again; it is never stale, only missing, and deleting it changes no answer. The l
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import orjson
@@ -21,10 +22,17 @@ from projections.leaderboard import lines_of
 from projections.store import ReadModelStore
 
 
+def _code() -> str:
+    """Another release may rank or lay out the lines otherwise: its kept boards are not this one's."""
+    from projections import leaderboard
+
+    return score_memo.code_digest(leaderboard, queries, sys.modules[__name__])
+
+
 def lines(store: ReadModelStore, period: Period, level: str, compare: Period) -> list[list[Any]]:
     """The board's `lines_of`, kept or ranked (and kept) now."""
     months = sorted({*period.months, *compare.months})
-    basis = score_memo.basis(store, months)  # read before the lines: a fold in between leaves them kept as past
+    basis = f"{_code()}:{score_memo.basis(store, months)}"  # before the lines: a fold in between leaves them past
     found = store.query("SELECT basis, lines FROM board_memo WHERE period = ? AND level = ? AND compare = ?",
                         (str(period), level, str(compare)))
     if found and found[0][0] == basis:

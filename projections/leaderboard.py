@@ -150,6 +150,12 @@ def _groups(starts: list[int], total: int) -> list[tuple[int, int]]:
 
 ACROSS = "across the N-th place: left off (ties: exclude)"
 C, T = 6, 7  # where a board line (`lines_of`) holds its complaints and regulator-transferred complaints
+ROW = ("rank", "tied_rank", "tied_with", "unit", "name", "work_orders", "complaints", "regulator_transferred",
+       "effective", "work_orders_per_10k", "complaints_per_10k", "regulator_transferred_per_10k", "effective_per_10k",
+       "list", "list_size", "list_policy_version", "list_note", "customers", "ranked_on", "previous_rank",
+       "previous_tied_rank", "rank_change", "tied_rank_change", "work_orders_previous", "work_orders_change_pct",
+       "complaints_previous", "complaints_change_pct", "regulator_transferred_previous",
+       "regulator_transferred_change_pct", "effective_previous", "effective_change_pct")  # a board row's fields
 
 
 def draw(lines: list[list[Any]], starts: list[int], n: int, ties: str, level: str,
@@ -215,8 +221,9 @@ def rows_of(ordered: list[tuple[Any, ...]], size: Lists | int = DEFAULT_SIZE, le
 
 
 def lines_of(ordered: list[tuple[Any, ...]]) -> list[list[Any]]:
-    """Every value of the board's rows but the lists', in order: what does not depend on the list terms, so it
-    can be kept (projections/board_memo.py) and the lists drawn on it by `rows_from` under any terms.
+    """Every value of the board's rows (`ROW`) but the lists' four (None in their place), in order: what does not
+    depend on the list terms, so it can be kept (projections/board_memo.py) and the lists drawn on it by
+    `rows_from` under any terms.
 
     Hot: 15,000 outlets make 15,000 lines, so the tie groups come from one pass over the ordered lines, the
     rates are worked out inline (equal to per_10k) and each pair of counts' change once."""
@@ -243,7 +250,7 @@ def lines_of(ordered: list[tuple[Any, ...]]) -> list[list[Any]]:
                 re = round(e_ * 10_000 / customers, 4) if e_ else 0.0
             else:
                 rw = rc = rt = re = None
-            append([rank, s + 1, e - s, unit, name, w, c, t, e_, rw, rc, rt, re, customers,
+            append([rank, s + 1, e - s, unit, name, w, c, t, e_, rw, rc, rt, re, None, None, None, None, customers,
                     "rates" if customers else "counts", old_rank, old_tied,
                     old_rank - rank if old_rank else None,  # positive: moved up the board
                     old_tied - s - 1 if old_tied else None,  # the same, ties not split by id
@@ -253,7 +260,8 @@ def lines_of(ordered: list[tuple[Any, ...]]) -> list[list[Any]]:
 
 def rows_from(lines: list[list[Any]], size: Lists | int = DEFAULT_SIZE, level: str = "outlet",
               ) -> list[dict[str, Any]]:
-    """The board's rows: `lines_of`'s values with the lists drawn on them under the terms `size`."""
+    """The board's rows: `lines_of`'s values with the lists drawn on them under the terms `size` (the lines are
+    filled in: a board's lines serve one call)."""
     terms = size if isinstance(size, Lists) else Lists(ListSize(size))  # a plain N: 10 is Lists(ListSize(10))
     total = len(lines)
     n = terms.size.of(total)
@@ -263,23 +271,10 @@ def rows_from(lines: list[list[Any]], size: Lists | int = DEFAULT_SIZE, level: s
     out: list[dict[str, Any]] = []
     append = out.append
     for s, e in _groups(starts, total):
-        listed = "red" if e <= red_end else "black" if s >= black_start else None
-        for (rank, tied, width, unit, name, w, c, t, e_, rw, rc, rt, re, customers, ranked_on, old_rank, old_tied,
-             moved, moved_tied, pw, cw, pc, cc, pt, ct, pe, ce) in lines[s:e]:
-            append({
-                "rank": rank, "tied_rank": tied, "tied_with": width, "unit": unit, "name": name,
-                "work_orders": w, "complaints": c, "regulator_transferred": t, "effective": e_,
-                "work_orders_per_10k": rw, "complaints_per_10k": rc,
-                "regulator_transferred_per_10k": rt, "effective_per_10k": re,
-                "list": listed, "list_size": n, "list_policy_version": version, "list_note": said,
-                "customers": customers, "ranked_on": ranked_on,
-                "previous_rank": old_rank, "previous_tied_rank": old_tied,
-                "rank_change": moved, "tied_rank_change": moved_tied,
-                "work_orders_previous": pw, "work_orders_change_pct": cw,
-                "complaints_previous": pc, "complaints_change_pct": cc,
-                "regulator_transferred_previous": pt, "regulator_transferred_change_pct": ct,
-                "effective_previous": pe, "effective_change_pct": ce,
-            })
+        terms_here = ("red" if e <= red_end else "black" if s >= black_start else None, n, version, said)
+        for line in lines[s:e]:
+            line[13:17] = terms_here  # the lists' four fields, in their place among the row's
+            append(dict(zip(ROW, line, strict=True)))
     return out
 
 

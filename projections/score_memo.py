@@ -13,8 +13,12 @@ the policy and rules in force before its version goes live (`plaintrail.commands
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import orjson
@@ -90,8 +94,22 @@ def months_read(period: Period, policy: Policy, tz: tzinfo) -> list[str]:
 
 
 def key(policy: Policy, rules_key: str) -> str:
-    """The policy (every version, as parsed) and the SLA rules' own key (rules, calendars, time zone, code)."""
-    return hashlib.sha256(f"{policy!r}|{rules_key}".encode()).hexdigest()[:32]
+    """The policy (every version, as parsed), the SLA rules' own key (rules, calendars, time zone, their code) and
+    the code that works the scores out: another release's answers are never read as this one's."""
+    from domain import assessment, orgchart, scoring
+    from projections import liabilities, queries, scores
+
+    code = code_digest(assessment, orgchart, scoring, liabilities, queries, scores, sys.modules[__name__])
+    return hashlib.sha256(f"{policy!r}|{rules_key}|{code}".encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=8)
+def code_digest(*modules: ModuleType) -> str:
+    """A digest of some modules' source files, read once per process."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def basis(store: ReadModelStore, months: list[str]) -> str:
