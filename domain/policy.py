@@ -11,7 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -106,11 +106,13 @@ class Policy:
 
     @classmethod
     def load(cls, path: Path = DEFAULT) -> Policy:
+        """The policy file as it reads now (parsed once per text: every query loads it, and parsing is most of
+        a kept board's millisecond budget)."""
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as error:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
             raise InvalidPolicy(f"{path}: {error}") from None
-        return cls.parse(data, path.name)
+        return _parsed(text, str(path), path.name)
 
     @classmethod
     def parse(cls, data: dict[str, Any], name: str = "policy") -> Policy:
@@ -167,3 +169,12 @@ def _lists(raw: Any, where: str) -> ListRule:
     except InvalidPolicy as error:
         raise InvalidPolicy(f"{where}: {error}") from None
     return ListRule(sizes, ties)
+
+
+@lru_cache(maxsize=16)
+def _parsed(text: str, path: str, name: str) -> Policy:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidPolicy(f"{path}: {error}") from None
+    return Policy.parse(data, name)
