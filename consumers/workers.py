@@ -40,6 +40,7 @@ class Worker:
         self.dead = 0
         self.epoch = store.epoch  # the read-model version count this worker's partitions were sought in
         self.lag: dict[tuple[str, int], tuple[int, int]] = {}  # (topic, partition) -> (next offset, messages after)
+        self.holes: dict[int, int] = {}  # partition -> the offset found missing once (see `unbroken`)
         self.health = Health()
 
     def subscribe(self) -> None:
@@ -78,7 +79,7 @@ class Worker:
         for tp, messages in polled.items():
             taken += len(messages)
             stored = self.store.position(self.projection, self.topic, tp.partition)
-            fresh = [m for m in messages if stored is None or m.offset > stored]
+            fresh = self.unbroken(tp, [m for m in messages if stored is None or m.offset > stored], stored)
             if not fresh:
                 continue
             transport.claim(self.store, self.topic)  # switched away while running: stop, never fold beside it
@@ -107,6 +108,23 @@ class Worker:
         self.lag = partition_lag(self.consumer)
         self.health.beat(bool(self.consumer.assignment()), "no partition of the topic assigned to this worker (yet)")
         return taken
+
+    def unbroken(self, tp: Any, fresh: list[Any], stored: int | None) -> list[Any]:
+        """The messages up to the first hole in the offsets: our topic is neither compacted nor transactional,
+        so a message missing between the stored offset and the next one read (or inside a fetch) was skipped
+        by the client, not absent: the partition is read again from the hole. A hole found at the same place
+        twice is taken as real (a topic compacted by an operator), so the worker never stops on it."""
+        expected = None if stored is None else stored + 1
+        for index, message in enumerate(fresh):
+            if expected is not None and message.offset != expected:
+                if self.holes.get(tp.partition) == expected:
+                    del self.holes[tp.partition]
+                    return fresh
+                self.holes[tp.partition] = expected
+                self.consumer.seek(tp, expected)
+                return fresh[:index]
+            expected = message.offset + 1
+        return fresh
 
     def fold(self, envelopes: list[Envelope], partition: int, offset: int, after: int | None) -> None:
         self.folded += self.projector.fold(envelopes, self.topic, partition, offset, after)

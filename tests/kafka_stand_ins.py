@@ -70,6 +70,9 @@ class Feed:
     def commit(self) -> None:
         pass
 
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.at = offset
+
     def assignment(self) -> set[TopicPartition]:
         return {TopicPartition(self.messages[0].topic, 0)} if self.messages else set()
 

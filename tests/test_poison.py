@@ -264,3 +264,53 @@ def test_embedded_catch_up_is_untouched_by_poison_handling(settings: Settings,
     events = events_of(settings, org, lines[:150])
     assert catch_up(settings) == len(events)
     assert read_models(settings) == reference(settings, events)
+
+
+class Skips(Feed):
+    """A client that leaves out some offsets the first time it hands out their batch (or every time: a hole
+    compaction made), as a fetch racing a seek might."""
+
+    def __init__(self, messages: list[Any], skipped: set[int], per_poll: int, always: bool = False) -> None:
+        super().__init__(messages, per_poll)
+        self.skipped, self.always = skipped, always
+
+    def poll(self, timeout_ms: int = 0) -> dict[Any, list[Any]]:
+        found = super().poll(timeout_ms)
+        for tp, batch in found.items():
+            found[tp] = [m for m in batch if m.offset not in self.skipped]
+            if not self.always:
+                self.skipped -= {m.offset for m in batch}
+        return found
+
+
+@pytest.mark.parametrize("skipped", [{60}, {75}, {61, 62, 130}])
+def test_a_worker_reads_again_from_a_hole_the_client_left_and_folds_every_event(
+        settings: Settings, bank: tuple[dict[str, Any], list[str]], skipped: set[int]) -> None:
+    org, lines = bank
+    events = events_of(settings, org, lines[:300])
+    store = open_read_models(settings)
+    running = Worker(Skips(on_topic(events, TOPICS.events), set(skipped), per_poll=60), Letters(), store,
+                     settings.tz, topics=TOPICS)
+    running.projector.redeliveries = True
+    while running.poll_once():
+        pass
+    store.close()
+    assert running.folded == len(events) and running.dead == 0
+    assert read_models(settings) == reference(settings, events)
+
+
+def test_a_hole_that_is_there_every_time_is_taken_as_real(
+        settings: Settings, bank: tuple[dict[str, Any], list[str]]) -> None:
+    org, lines = bank
+    events = events_of(settings, org, lines[:300])
+    store = open_read_models(settings)
+    running = Worker(Skips(on_topic(events, TOPICS.events), {90}, per_poll=60, always=True), Letters(), store,
+                     settings.tz, topics=TOPICS)
+    running.projector.redeliveries = True
+    polls = 0
+    while running.poll_once() and polls < 50:
+        polls += 1
+    assert polls < 50  # it went on past the hole, read once more
+    assert store.position(running.projection, TOPICS.events, 0) == len(events) - 1  # to the end of the partition
+    store.close()
+    assert running.holes == {}
