@@ -88,14 +88,14 @@ def totals(settings: Settings, period: Period, policy: Policy, store: ReadModelS
 def evidence(settings: Settings, period: Period, policy: Policy, store: ReadModelStore, person: str,
              as_of: datetime | None = None) -> dict[str, Any]:
     """One person's row with every entry and the events behind it (zero where nothing fell on them)."""
-    names = queries.people(store)
-    if person not in names:
+    named = store.query("SELECT name FROM org_people WHERE person = ?", (person,))
+    if not named:
         raise LookupError(f"no person {person} in the organisation (plaintrail staff lists them)")
     found = score_memo.one(store, period, *kept_as(settings, period, policy, store), person) if as_of is None else None
     if found is None:
         rows = compute(settings, period, policy, store=store, as_of=as_of)[0]
         found = next((r for r in rows if r["person"] == person), {})
-    return found or {"person": person, "name": names[person], "fines_cny": "0.00", "points": 0, "entries": [],
+    return found or {"person": person, "name": named[0][0], "fines_cny": "0.00", "points": 0, "entries": [],
                      "corrections": [], "positive_points": 0, "negative_points": 0, "rewards_cny": "0.00",
                      "overturned": []}
 
