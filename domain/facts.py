@@ -103,7 +103,9 @@ class ComplaintFacts:
         if at.tzinfo is None or not 1 < at.year < 9999:  # inline: a rebuild passes here for every event
             placeable(at)
         action_id = payload["action_id"]
-        fields = {k: v for k, v in payload.items() if k not in _COMMON}
+        fields = payload.copy()  # what the action says beyond the common keys, in its order (copy and pop: a
+        for key in _COMMON:  # comprehension over a receipt's many fields cost a fold 2 us an event)
+            fields.pop(key, None)
         if action in _CHECKED:
             _check_fields(action, fields)
         before = self.state

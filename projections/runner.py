@@ -111,9 +111,11 @@ class Projector:
                 self.problems.append(problems.of_envelope(last[complaint_id], error))
                 del self.cache[complaint_id]
                 continue
-            if complaint_id in before:
-                deltas.add(*before[complaint_id], -1)
-            deltas.add(*after_batch, +1)
+            was = before.get(complaint_id)
+            if was != after_batch:  # most events move no count: nothing to add for them
+                if was is not None:
+                    deltas.add(*was, -1)
+                deltas.add(*after_batch, +1)
         with self.store.transaction() as cursor:
             if self.store.epoch != epoch:  # a rebuild's version became live since this batch was read
                 raise PositionMoved("the read models moved to a new version; read again from its position")

@@ -54,7 +54,18 @@ def months_of(moments: Iterable[datetime]) -> set[str]:
             add((year - 1, 12) if month == 1 else (year, month - 1))
         elif day >= 28:
             add((year + 1, 1) if month == 12 else (year, month + 1))
-    return {f"{year:04d}-{month:02d}" for year, month in found}
+    return {_MONTHS[key] for key in found}
+
+
+class _Months(dict[tuple[int, int], str]):
+    """'YYYY-MM' of (year, month), each made once."""
+
+    def __missing__(self, key: tuple[int, int]) -> str:
+        text = self[key] = f"{key[0]:04d}-{key[1]:02d}"
+        return text
+
+
+_MONTHS = _Months()
 
 
 class Marks:
