@@ -87,9 +87,11 @@ def on_topic(values: Sequence[bytes | None], topic: str) -> list[Message]:
     return [Message(topic, 0, offset, b"k", value) for offset, value in enumerate(values)]
 
 
-def synthetic_bank(folder: Path) -> tuple[dict[str, Any], list[str]]:
-    """An organisation and about 2,000 valid actions (bench/synthetic.py), in the order they arrive."""
-    org_path, actions_path, _ = write_bank(folder, complaints=250, seed=14, outlet_count=10)
+def synthetic_bank(folder: Path, complaints: int = 250, seed: int = 14, outlets: int = 10,
+                   ) -> tuple[dict[str, Any], list[str]]:
+    """An organisation and its valid actions (bench/synthetic.py; 250 complaints make about 2,000), in the order
+    they arrive."""
+    org_path, actions_path, _ = write_bank(folder, complaints=complaints, seed=seed, outlet_count=outlets)
     return yaml.safe_load(org_path.read_text(encoding="utf-8")), actions_path.read_text("utf-8").splitlines()
 
 

@@ -11,9 +11,8 @@ from typing import Any
 
 import orjson
 import pytest
-import yaml
+from kafka_stand_ins import synthetic_bank
 
-from bench.synthetic import write_bank
 from domain.actions import parse_action
 from domain.organisation import OrganisationSpec
 from domain.periods import Period
@@ -30,9 +29,7 @@ PERIODS = [Period.parse(p) for p in ("2024-02", "2024Q1", "2024Q3", "2024")]
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], list[str]]:
-    folder = tmp_path_factory.mktemp("bank")
-    org_path, actions_path, _ = write_bank(folder, complaints=600, seed=5, outlet_count=30)
-    return yaml.safe_load(org_path.read_text(encoding="utf-8")), actions_path.read_text("utf-8").splitlines()
+    return synthetic_bank(tmp_path_factory.mktemp("bank"), 600, 5, 30)
 
 
 def record(settings: Settings, lines: list[str]) -> None:

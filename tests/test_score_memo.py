@@ -13,11 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from kafka_stand_ins import synthetic_bank
 
-from bench.synthetic import write_bank
 from domain.actions import parse_action
 from domain.organisation import OrganisationSpec
 from domain.periods import Period
@@ -36,9 +35,7 @@ QUARTERS = [Period.parse(q) for q in ("2024Q1", "2024Q2", "2024Q3", "2024Q4")]
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], list[str]]:
-    folder = tmp_path_factory.mktemp("bank")
-    org_path, actions_path, _ = write_bank(folder, complaints=500, seed=21, outlet_count=12)
-    return yaml.safe_load(org_path.read_text(encoding="utf-8")), actions_path.read_text("utf-8").splitlines()
+    return synthetic_bank(tmp_path_factory.mktemp("bank"), 500, 21, 12)
 
 
 def recorded(where: Path | Settings, org: dict[str, Any], lines: list[str]) -> Settings:
