@@ -180,23 +180,31 @@ def one(store: ReadModelStore, period: Period, key: str, basis: str, person: str
     return orjson.loads(rows[0][0]) if rows else {}
 
 
-def write(store: ReadModelStore, period: Period, key: str, basis: str, rows: list[dict[str, Any]],
-          corrections: list[dict[str, Any]]) -> None:
-    """Keep an answer worked out from `basis` (read before the answer's own reads: a fold in between leaves it
-    kept under a basis that is already past, never matched again). Two processes keeping the same period at once
-    both succeed (rows are upserted; one left over from the other's answer makes the count differ, so the answer
-    reads as missing), and a store that refuses the write still answers: keeping is never a condition."""
+def write(store: ReadModelStore, period: Period, key: str, on: str, rows: list[dict[str, Any]],
+          corrections: list[dict[str, Any]], months: list[str]) -> None:
+    """Keep an answer worked out on the basis `on` of `months` (read before the answer's own reads: a fold in
+    between leaves it kept under a basis that is already past, never matched again). Answers of the period under
+    other keys whose basis has moved are dropped with it (bases only grow: they would never be read again). Two
+    processes keeping the same period at once both succeed (rows are upserted; one left over from the other's
+    answer makes the count differ, so the answer reads as missing), and a store that refuses the write still
+    answers: keeping is never a condition."""
     kept = [(str(period), key, *(orjson.dumps(v).decode() if k.endswith("points") else v
                                  for k, v in summary(r).items()), orjson.dumps(r).decode()) for r in rows]
     columns = ", ".join(TOTALS)
     updated = ", ".join(f"{c} = excluded.{c}" for c in (*TOTALS[1:], "complaints", "entries", "row"))
     try:
+        past = [other for other, its_basis, its_months in store.query(
+            "SELECT key, basis, months FROM score_memo WHERE period = ? AND key <> ?", (str(period), key))
+            if its_basis != basis(store, its_months.split(","))]
         with store.transaction() as cursor:
-            store.execute(cursor, "DELETE FROM score_rows WHERE period = ? AND key = ?", (str(period), key))
-            store.execute(cursor, "INSERT INTO score_memo (period, key, basis, corrections, people) "
-                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (period, key) DO UPDATE SET basis = excluded.basis, "
-                          "corrections = excluded.corrections, people = excluded.people",
-                          (str(period), key, basis, orjson.dumps(corrections).decode(), len(kept)))
+            for gone in (key, *past):
+                store.execute(cursor, "DELETE FROM score_rows WHERE period = ? AND key = ?", (str(period), gone))
+            for gone in past:
+                store.execute(cursor, "DELETE FROM score_memo WHERE period = ? AND key = ?", (str(period), gone))
+            store.execute(cursor, "INSERT INTO score_memo (period, key, basis, months, corrections, people) "
+                          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period, key) DO UPDATE SET basis = excluded.basis, "
+                          "months = excluded.months, corrections = excluded.corrections, people = excluded.people",
+                          (str(period), key, on, ",".join(months), orjson.dumps(corrections).decode(), len(kept)))
             store.executemany(cursor, f"INSERT INTO score_rows (period, key, {columns}, complaints, entries, row) "
                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (period, key, person) DO UPDATE "
                               f"SET {updated}",

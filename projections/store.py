@@ -57,8 +57,8 @@ SCHEMA = (
     # (projections/score_memo.py): kept answers, never stale, only missing.
     "CREATE TABLE IF NOT EXISTS month_changes (month TEXT PRIMARY KEY, generation BIGINT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS score_memo (
-        period TEXT NOT NULL, key TEXT NOT NULL, basis TEXT NOT NULL, corrections TEXT NOT NULL,
-        people INTEGER NOT NULL, PRIMARY KEY (period, key))""",
+        period TEXT NOT NULL, key TEXT NOT NULL, basis TEXT NOT NULL, months TEXT NOT NULL,
+        corrections TEXT NOT NULL, people INTEGER NOT NULL, PRIMARY KEY (period, key))""",
     """CREATE TABLE IF NOT EXISTS score_rows (
         period TEXT NOT NULL, key TEXT NOT NULL, person TEXT NOT NULL, name TEXT NOT NULL, fines_cny TEXT NOT NULL,
         points TEXT NOT NULL, positive_points TEXT NOT NULL, negative_points TEXT NOT NULL, rewards_cny TEXT NOT NULL,
@@ -71,7 +71,7 @@ SCHEMA = (
         projection TEXT NOT NULL, source TEXT NOT NULL, partition INTEGER NOT NULL, position BIGINT NOT NULL,
         PRIMARY KEY (projection, source, partition))""",
 )
-SCHEMA_VERSION = "6"  # bump when a table changes: stores of another version are dropped and refolded
+SCHEMA_VERSION = "7"  # bump when a table changes: stores of another version are dropped and refolded
 REBUILDING = "rebuild"  # the readmodel_meta key of a rebuild under way
 TABLES = ("complaint_facts", "org_units", "org_rollup", "org_people", "org_roles", "indicators", "liabilities",
           "month_changes", "score_memo", "score_rows", "board_memo", "fold_problems", "tracking", "readmodel_meta")

@@ -198,3 +198,26 @@ def test_marks_read_only_what_a_history_added_and_equal_a_whole_reading(tmp_path
             assert marks.of(grown) == score_memo.touched(grown)
         shorter = replace(whole, history=dict(list(whole.history.items())[:1]))  # read again after a rollback
         assert marks.of(shorter) == score_memo.touched(shorter)
+
+
+def test_answers_whose_basis_moved_are_dropped_and_standing_ones_kept(tmp_path: Path, bank: Any) -> None:
+    org, lines = bank
+    early = [line for line in lines if json.loads(line)["at"] < "2024-06-15"]
+    settings = recorded(tmp_path, org, early)
+    data = Policy.load()
+    doubled = Policy(data.name, tuple(replace(v, fines={k: f * 2 for k, f in v.fines.items()})
+                                      for v in data.versions))
+    q = QUARTERS[1]
+    with closing(open_read_models(settings)) as store:
+        compute(settings, q, data, store=store)
+        compute(settings, q, doubled, store=store)
+        assert store.query("SELECT COUNT(*) FROM score_memo WHERE period = ?", (str(q),))[0][0] == 2  # a what-if
+        # leaves the answer in force standing
+    record(settings, [line for line in lines if line not in set(early)])  # June's second half moves the quarter
+    with closing(open_read_models(settings)) as store:
+        rows = compute(settings, q, data, store=store)
+        keys = {k for k, in store.query("SELECT key FROM score_memo WHERE period = ?", (str(q),))}
+        assert keys == {kept_as(settings, q, data, store)[0]}
+        assert {k for k, in store.query("SELECT DISTINCT key FROM score_rows WHERE period = ?", (str(q),))} == keys
+        assert rows == afresh(settings, store, q)
+        assert compute(settings, q, doubled, store=store) == afresh(settings, store, q, doubled)

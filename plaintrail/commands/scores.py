@@ -64,7 +64,8 @@ def compute(settings: Settings, period: Period, policy: Policy, units: bool = Fa
     if kept is not None:
         return kept
     rows, corrections = _worked_out(settings, period, policy, units, now, store, as_of)
-    score_memo.write(store, period, key, basis, rows, corrections)
+    score_memo.write(store, period, key, basis, rows, corrections,
+                     score_memo.months_read(period, policy, settings.tz))
     return rows, corrections
 
 
