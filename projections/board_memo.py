@@ -17,16 +17,14 @@ from typing import Any
 import orjson
 
 from domain.periods import Period
-from projections import queries, score_memo
-from projections.leaderboard import lines_of
+from projections import leaderboard, liabilities, queries, score_memo
+from projections.bulk import few_collections
 from projections.store import ReadModelStore
 
 
 def _code() -> str:
     """Another release may rank or lay out the lines otherwise: its kept boards are not this one's."""
-    from projections import leaderboard
-
-    return score_memo.code_digest(leaderboard, queries, sys.modules[__name__])
+    return liabilities.code_digest(*(str(m.__file__) for m in (leaderboard, queries, sys.modules[__name__])))[:16]
 
 
 def lines(store: ReadModelStore, period: Period, level: str, compare: Period) -> list[list[Any]]:
@@ -37,7 +35,7 @@ def lines(store: ReadModelStore, period: Period, level: str, compare: Period) ->
                         (str(period), level, str(compare)))
     if found and found[0][0] == basis:
         return orjson.loads(found[0][1])  # type: ignore[no-any-return]
-    ranked = lines_of(queries.ranked_lines(store, period, level, compare))
+    ranked = leaderboard.lines_of(queries.ranked_lines(store, period, level, compare))
     try:
         with store.transaction() as cursor:
             store.execute(cursor, "INSERT INTO board_memo (period, level, compare, basis, lines) "
@@ -47,3 +45,10 @@ def lines(store: ReadModelStore, period: Period, level: str, compare: Period) ->
     except Exception:  # noqa: BLE001, S110 - a store that refuses to keep it still answers: keeping is no condition
         pass
     return ranked
+
+
+def rows(store: ReadModelStore, period: Period, level: str, compare: Period, lists: leaderboard.Lists,
+         ) -> list[dict[str, Any]]:
+    """The bank-wide board's rows, its lists drawn under `lists` on the kept lines."""
+    with few_collections():  # 15,000 lines of 31 values and their rows: nothing to collect while they are made
+        return leaderboard.rows_from(lines(store, period, level, compare), lists, level)

@@ -15,8 +15,7 @@ from domain.policy import DEFAULT, Policy
 from domain.sla import SlaRules
 from projections import appeals, board_memo, queries, scores, secondary, sla_report, staff
 from projections.access import AccessDenied, Viewer
-from projections.bulk import few_collections
-from projections.leaderboard import Lists, ranked, rows_from
+from projections.leaderboard import Lists, ranked
 from projections.store import ReadModelStore
 from projections.timeline import timeline
 
@@ -40,9 +39,7 @@ class ScopedReader:
             self.viewer.check_outlet(within, self.chart)
         lists = Lists.of(policy or Policy.load(DEFAULT), period, level, size)
         if within is None:
-            with few_collections():
-                rows = rows_from(board_memo.lines(self.store, period, level, compare or period.previous), lists,
-                                 level)
+            rows = board_memo.rows(self.store, period, level, compare or period.previous, lists)
         else:
             rows = ranked(queries.ranked_lines(self.store, period, level, compare or period.previous), lists, level,
                           queries.units_under(self.store, within, level))

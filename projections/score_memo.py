@@ -15,10 +15,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Collection, Iterable
-from datetime import datetime, timedelta, tzinfo
-from functools import lru_cache
-from pathlib import Path
-from types import ModuleType
+from datetime import datetime, tzinfo
 from typing import Any
 
 import orjson
@@ -26,6 +23,7 @@ import orjson
 from domain.facts import ComplaintFacts
 from domain.periods import Period
 from domain.policy import Policy
+from projections import liabilities, queries, scores
 from projections.bulk import few_collections
 from projections.store import ReadModelStore
 
@@ -92,35 +90,19 @@ class Marks:
 
 
 def months_read(period: Period, policy: Policy, tz: tzinfo) -> list[str]:
-    """The months a period's scores read: its own and the repeat-error window before it (a notice counts the
-    errors of the window that ends at it)."""
-    window = max((v.assessment.repeat_window_days for v in policy.versions if v.assessment.repeat_errors), default=0)
-    months = set(period.months)
-    start = period.start(tz)
-    month = Period.month_of(start - timedelta(days=window), tz)
-    while month.start(tz) < start:
-        months.add(str(month))
-        month = Period(month.year + month.first_month // 12, month.first_month % 12 + 1, 1)
-    return sorted(months)
+    """The months a period's scores read: its own and the repeat-error window before it."""
+    window = scores.window_months(period.start(tz), scores.notice_window(policy), tz)
+    return sorted({*period.months, *(str(month) for month in window)})
 
 
 def key(policy: Policy, rules_key: str) -> str:
     """The policy (every version, as parsed), the SLA rules' own key (rules, calendars, time zone, their code) and
     the code that works the scores out: another release's answers are never read as this one's."""
     from domain import assessment, orgchart, scoring
-    from projections import liabilities, queries, scores
 
-    code = code_digest(assessment, orgchart, scoring, liabilities, queries, scores, sys.modules[__name__])
+    code = liabilities.code_digest(*(str(m.__file__) for m in (assessment, orgchart, scoring, liabilities, queries,
+                                                                scores, sys.modules[__name__])))
     return hashlib.sha256(f"{policy!r}|{rules_key}|{code}".encode()).hexdigest()[:32]
-
-
-@lru_cache(maxsize=8)
-def code_digest(*modules: ModuleType) -> str:
-    """A digest of some modules' source files, read once per process."""
-    digest = hashlib.sha256()
-    for module in modules:
-        digest.update(Path(str(module.__file__)).read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def basis(store: ReadModelStore, months: list[str]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -93,13 +93,31 @@ def _assessed(store: ReadModelStore, assessed: list[ComplaintFacts], policy: Pol
     units = set(queries.unit_names(store)[0])
     found = [e for facts in assessed
              for e in assessment.reward_entries(facts, policy, tz, units, start, end)]
-    window = max((v.assessment.repeat_window_days for v in policy.versions if v.assessment.repeat_errors), default=0)
+    window = notice_window(policy)
     if window:
-        for month in months_between(start - timedelta(days=window), start, tz):
+        for month in window_months(start, window, tz):
             errors.extend(k.liability for k in liabilities.known(store, month, tz, now, rules, received=False)
                           if k.liability is not None)
         found.extend(assessment.notices(errors, policy, tz, start, end))
     return found
+
+
+def notice_window(policy: Policy) -> int:
+    """The longest repeat-error window of any version (days; 0 when no version counts repeated errors)."""
+    return max((v.assessment.repeat_window_days for v in policy.versions if v.assessment.repeat_errors), default=0)
+
+
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)  # a day into year 1: its month in any zone is 0001-01
+
+
+def window_months(start: datetime, days: int, tz: tzinfo) -> list[Period]:
+    """The months of the `days` before `start` (a month's start): a notice counts the errors of the window that
+    ends at it. A window reaching back before year 1 starts there."""
+    try:
+        first = max(start - timedelta(days=days), EARLIEST)
+    except OverflowError:
+        first = EARLIEST
+    return months_between(first, start, tz)
 
 
 def months_between(first: datetime, end: datetime, tz: tzinfo) -> list[Period]:

@@ -221,3 +221,35 @@ def test_answers_whose_basis_moved_are_dropped_and_standing_ones_kept(tmp_path: 
         assert {k for k, in store.query("SELECT DISTINCT key FROM score_rows WHERE period = ?", (str(q),))} == keys
         assert rows == afresh(settings, store, q)
         assert compute(settings, q, doubled, store=store) == afresh(settings, store, q, doubled)
+
+
+@pytest.mark.parametrize("period", ["0001Q1", "0001-01", "0001", "9999Q4", "9999-12"])
+def test_a_period_at_either_end_of_the_calendar_is_scored_and_kept(tmp_path: Path, bank: Any, period: str) -> None:
+    """The repeat-error window before year 1's first quarter reaches before any date: it starts at year 1."""
+    org, lines = bank
+    settings = recorded(tmp_path, org, lines[:200])
+    with closing(open_read_models(settings)) as store:
+        q = Period.parse(period)
+        assert compute(settings, q, Policy.load(), store=store) == ([], [])
+        assert kept(settings, store, q) == ([], [])
+        assert totals(settings, q, Policy.load(), store) == []
+
+
+def test_processes_keeping_one_period_at_once_all_answer_right(tmp_path: Path, bank: Any) -> None:
+    """Four threads, each with its own connection, work out and keep the same quarter at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    org, lines = bank
+    settings = recorded(tmp_path, org, lines)
+
+    def keep(_: int) -> Any:
+        with closing(open_read_models(settings)) as store:
+            return compute(settings, QUARTERS[1], Policy.load(), store=store)
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(keep, range(4)))
+    with closing(open_read_models(settings)) as store:
+        right = afresh(settings, store, QUARTERS[1])
+        assert all(answer == right for answer in answers)
+        assert kept(settings, store, QUARTERS[1]) == right
+        assert store.query("SELECT COUNT(*) FROM score_memo WHERE period = ?", (str(QUARTERS[1]),))[0][0] == 1

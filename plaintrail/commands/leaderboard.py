@@ -16,8 +16,7 @@ from plaintrail.output import print_json, print_table, write_csv
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_read_models
 from projections import board_memo, queries
-from projections.bulk import few_collections
-from projections.leaderboard import LEVELS, Lists, ranked, rows_from
+from projections.leaderboard import LEVELS, Lists, ranked
 from projections.store import ReadModelStore
 
 COLUMNS = ["rank", "tied_rank", "list", "unit", "name", "work_orders", "complaints", "regulator_transferred",
@@ -80,8 +79,7 @@ def board(store: ReadModelStore, period: Period, level: str, lists: Lists, compa
     ranked afresh among its units."""
     against = compared_with(period, compare)
     if within is None and keep:
-        with few_collections():  # 15,000 lines of 27 values and their rows: nothing to collect while they are made
-            return rows_from(board_memo.lines(store, period, level, against), lists, level)
+        return board_memo.rows(store, period, level, against, lists)
     inside = queries.units_under(store, within, level) if within else None
     return ranked(queries.ranked_lines(store, period, level, against), lists, level, inside)
 

@@ -59,20 +59,23 @@ def compute(settings: Settings, period: Period, policy: Policy, units: bool = Fa
             return compute(settings, period, policy, units, now, live, as_of)
     if units or as_of is not None:  # the units' SLA verdicts move with the clock; a past record is folded afresh
         return _worked_out(settings, period, policy, units, now, store, as_of)
-    key, basis = kept_as(settings, period, policy, store)  # the basis before the answer's reads: score_memo.write
+    months = score_memo.months_read(period, policy, settings.tz)
+    key, basis = _key(settings, policy), score_memo.basis(store, months)  # the basis before the answer's reads
     kept = score_memo.read(store, period, key, basis)
     if kept is not None:
         return kept
     rows, corrections = _worked_out(settings, period, policy, units, now, store, as_of)
-    score_memo.write(store, period, key, basis, rows, corrections,
-                     score_memo.months_read(period, policy, settings.tz))
+    score_memo.write(store, period, key, basis, rows, corrections, months)
     return rows, corrections
+
+
+def _key(settings: Settings, policy: Policy) -> str:
+    return score_memo.key(policy, liabilities.rules_key(sla_rules.load(), settings.tz))
 
 
 def kept_as(settings: Settings, period: Period, policy: Policy, store: ReadModelStore) -> tuple[str, str]:
     """(key, basis) of the period's kept scores under `policy` and the SLA rules in force."""
-    key = score_memo.key(policy, liabilities.rules_key(sla_rules.load(), settings.tz))
-    return key, score_memo.basis(store, score_memo.months_read(period, policy, settings.tz))
+    return _key(settings, policy), score_memo.basis(store, score_memo.months_read(period, policy, settings.tz))
 
 
 def totals(settings: Settings, period: Period, policy: Policy, store: ReadModelStore,
