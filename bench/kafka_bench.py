@@ -15,10 +15,12 @@
 from __future__ import annotations
 
 import argparse
+import cProfile
 import statistics
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import yaml
 
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-outlet", type=float, default=40)
     parser.add_argument("--latency-samples", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3, help="relay and worker measured this many times (median)")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of the first round's worker (d) here")
     args = parser.parse_args(argv)
     with kafka_broker("plaintrail-kbench-") as (work, bootstrap):
         settings = Settings(home=work / "home", kafka_bootstrap=bootstrap, kafka_topic_prefix="bench.")
@@ -95,8 +98,13 @@ def main(argv: list[str] | None = None) -> int:
             store = open_read_models(Settings(home=work / f"readmodels-{round_}", timezone=settings.timezone))
             worker = Worker(kafka_io.consumer(settings, f"bench-worker-{round_}"), producer, store, settings.tz,
                             topics=replace(topics, events=events))
+            profiler = cProfile.Profile() if args.profile and round_ == 1 else None
             started = time.perf_counter()
-            worker.run(once=True)
+            if profiler:
+                profiler.runcall(worker.run, once=True)
+                profiler.dump_stats(str(args.profile))
+            else:
+                worker.run(once=True)
             fold_s = time.perf_counter() - started
             worker_ratios.append(read_s / fold_s)
             print(f"(d) worker:        {rate(worker.folded, fold_s)}   ratio (d)/(c) = {read_s / fold_s:.2f} "

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from consumers.dead_letters import dead_letter, infrastructure, why
-from consumers.kafka_io import DEFAULT_TOPICS, Stop, Topics
+from consumers.kafka_io import DEFAULT_TOPICS, ONCE_WAIT_S, Patience, Stop, Topics
 from consumers.workers import caught_up, commit, partition_lag
 from domain.actions import Action, InvalidAction, parse_action
 from domain.application import BatchOutcome, ComplaintLog
@@ -94,12 +94,16 @@ class Intake:
         dead_letter(self.producer, self.topics.actions_dlq, message, reason)
         self.dead += 1
 
-    def run(self, once: bool = False, stop: Stop | None = None) -> dict[str, int]:
+    def run(self, once: bool = False, stop: Stop | None = None, wait_s: float = ONCE_WAIT_S) -> dict[str, int]:
+        """Record until stopped; with `once`, until caught up, or raise BrokerUnreachable when no partition
+        was given to it within `wait_s`."""
         self.consumer.subscribe([self.topics.actions])
-        idle = 0
+        idle, patience = 0, Patience(self.topics.actions, wait_s)
         while not stop:
             taken = self.poll_once()
             idle = idle + 1 if taken == 0 else 0
             if once and idle >= 2 and caught_up(self.consumer, self.topics.actions):
                 break
+            if once:
+                patience.check(self.consumer)
         return {"accepted": self.accepted, "duplicates": self.duplicates, "dead_lettered": self.dead}

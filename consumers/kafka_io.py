@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,3 +74,27 @@ class Stop:
 
     def __bool__(self) -> bool:
         return self.event.is_set()
+
+
+ONCE_WAIT_S = 30.0  # how long `--once` waits for a partition of its topic (PLAINTRAIL_KAFKA_WAIT)
+
+
+class BrokerUnreachable(ConnectionError):
+    """`--once` was given nothing to read in its wait: no broker answered, or other members of the group hold
+    every partition. Said, with the exit status for it, instead of waiting for ever."""
+
+
+class Patience:
+    """How long a `--once` run waits to be given a partition before it says why it cannot go on."""
+
+    def __init__(self, topic: str, wait_s: float = ONCE_WAIT_S) -> None:
+        self.topic, self.wait_s = topic, wait_s
+        self.started = time.monotonic()
+
+    def check(self, consumer: Any) -> None:
+        if consumer.assignment():
+            self.started = time.monotonic()
+        elif time.monotonic() - self.started > self.wait_s:
+            raise BrokerUnreachable(
+                f"no partition of {self.topic} was given to this consumer within {self.wait_s:g} s: is the broker "
+                "running and reachable, and is no other member of the group holding every partition?")

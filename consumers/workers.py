@@ -20,7 +20,7 @@ from datetime import tzinfo
 from typing import Any
 
 from consumers.dead_letters import dead_letter, infrastructure, why
-from consumers.kafka_io import DEFAULT_TOPICS, EVENTS, Stop, Topics
+from consumers.kafka_io import DEFAULT_TOPICS, EVENTS, ONCE_WAIT_S, Patience, Stop, Topics
 from monitoring.health import Health
 from projections import transport
 from projections.envelope import Envelope
@@ -150,24 +150,28 @@ class Worker:
         dead_letter(self.producer, self.dlq, message, reason)
         self.dead += 1
 
-    def run(self, once: bool = False, stop: Stop | None = None) -> int:
-        """Consume until stopped; with `once`, until a poll comes back empty (caught up)."""
+    def run(self, once: bool = False, stop: Stop | None = None, wait_s: float = ONCE_WAIT_S) -> int:
+        """Consume until stopped; with `once`, until a poll comes back empty (caught up), or raise
+        BrokerUnreachable when no partition was given to it within `wait_s`."""
         transport.claim(self.store, self.topic)
         self.subscribe()
-        idle = 0
+        idle, patience = 0, Patience(self.topic, wait_s)
         while not stop:
             taken = self.poll_once()
             idle = idle + 1 if taken == 0 else 0
             if once and (idle >= 2 or taken and read_to_end(self.consumer)) and caught_up(self.consumer, self.topic):
                 break
+            if once:
+                patience.check(self.consumer)
         return self.folded
 
 
 def caught_up(consumer: Any, topic: str) -> bool:
     """Every partition of the topic is ours and read to its end (for `--once`: the only worker of its group)."""
     assigned = consumer.assignment()
-    partitions = consumer.partitions_for_topic(topic) or set()
-    if not assigned or {tp.partition for tp in assigned} != partitions:
+    if not assigned:  # before asking for the topic's partitions: with no broker that question waits for ever
+        return False
+    if {tp.partition for tp in assigned} != (consumer.partitions_for_topic(topic) or set()):
         return False
     for tp in assigned:
         high = consumer.highwater(tp)

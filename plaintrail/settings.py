@@ -28,6 +28,7 @@ class Settings:
     checkpoint_key_file: Path | None = None  # the Ed25519 key that signs checkpoints; default HOME/keys/checkpoint.key
     metrics_port: str = ""  # PLAINTRAIL_METRICS_PORT: where relay/worker/intake/dashboard answer /metrics ("": nowhere)
     metrics_host: str = "127.0.0.1"  # PLAINTRAIL_METRICS_HOST: loopback unless an operator opens it up
+    kafka_wait: str = ""  # PLAINTRAIL_KAFKA_WAIT: seconds `--once` waits for a partition (default 30)
 
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
@@ -44,7 +45,20 @@ class Settings:
             if os.environ.get("PLAINTRAIL_CHECKPOINT_KEY_FILE") else None,
             metrics_port=os.environ.get("PLAINTRAIL_METRICS_PORT") or "",
             metrics_host=os.environ.get("PLAINTRAIL_METRICS_HOST") or "127.0.0.1",
+            kafka_wait=os.environ.get("PLAINTRAIL_KAFKA_WAIT") or "",
         )
+
+    def once_wait_s(self, default: float) -> float:
+        """PLAINTRAIL_KAFKA_WAIT as seconds; a value that is not a positive number is refused, not guessed."""
+        if not self.kafka_wait:
+            return default
+        try:
+            seconds = float(self.kafka_wait)
+        except ValueError:
+            seconds = float("nan")
+        if not 0 < seconds < 86_400 * 365:
+            raise ValueError(f"PLAINTRAIL_KAFKA_WAIT={self.kafka_wait!r}: give the seconds to wait, a number > 0")
+        return seconds
 
     def at_window(self) -> Callable[[], Window]:
         """The plausible window of `at`, asked for at each batch: its end moves with the clock.

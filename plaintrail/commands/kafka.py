@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
 from pathlib import Path
 
 from consumers import kafka_io
@@ -13,6 +14,7 @@ from consumers.workers import Worker
 from monitoring.endpoint import watch
 from monitoring.health import Health
 from monitoring.metrics import intake_sample, relay_sample, worker_sample
+from plaintrail import exits
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_log, open_read_models
@@ -76,6 +78,12 @@ def _report(args: argparse.Namespace, counts: dict[str, int]) -> int:
     return 0
 
 
+def _unreachable(args: argparse.Namespace, settings: Settings, error: Exception) -> int:
+    print(f"plaintrail {args.command}: {error} (PLAINTRAIL_KAFKA_BOOTSTRAP={settings.kafka_bootstrap}; "
+          "`plaintrail kafka status` tells whether the local broker runs)", file=sys.stderr)
+    return exits.UNAVAILABLE
+
+
 def run_relay(args: argparse.Namespace, settings: Settings) -> int:
     producer = kafka_io.producer(settings, patient=True)
     position = RelayPosition.sqlite(settings.home / "relay.sqlite") if not settings.database_url else \
@@ -95,13 +103,16 @@ def run_relay(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     group = f"{settings.kafka_topic_prefix}plaintrail-{args.projection}"
+    wait_s = settings.once_wait_s(kafka_io.ONCE_WAIT_S)
     consumer = kafka_io.consumer(settings, group)
     producer, store = kafka_io.producer(settings), open_read_models(settings)
     metrics = None
     try:
         worker = Worker(consumer, producer, store, settings.tz, args.projection, kafka_io.Topics.of(settings))
         metrics = watch(settings, "worker", args.metrics_port, worker.health, worker_sample(worker, group))
-        worker.run(once=args.once, stop=kafka_io.Stop())
+        worker.run(once=args.once, stop=kafka_io.Stop(), wait_s=wait_s)
+    except kafka_io.BrokerUnreachable as error:
+        return _unreachable(args, settings, error)
     finally:
         if metrics is not None:
             metrics.shutdown()
@@ -113,12 +124,15 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_intake(args: argparse.Namespace, settings: Settings) -> int:
     group = f"{settings.kafka_topic_prefix}plaintrail-intake"
+    wait_s = settings.once_wait_s(kafka_io.ONCE_WAIT_S)
     consumer = kafka_io.consumer(settings, group)
     producer = kafka_io.producer(settings)
     intake = Intake(consumer, producer, open_log(settings), kafka_io.Topics.of(settings))
     metrics = watch(settings, "intake", args.metrics_port, intake.health, intake_sample(intake, group))
     try:
-        counts = intake.run(once=args.once, stop=kafka_io.Stop())
+        counts = intake.run(once=args.once, stop=kafka_io.Stop(), wait_s=wait_s)
+    except kafka_io.BrokerUnreachable as error:
+        return _unreachable(args, settings, error)
     finally:
         if metrics is not None:
             metrics.shutdown()
