@@ -23,6 +23,7 @@ from consumers.dead_letters import dead_letter, infrastructure, why
 from consumers.kafka_io import DEFAULT_TOPICS, EVENTS, ONCE_WAIT_S, Patience, Stop, Topics
 from monitoring.health import Health
 from projections import transport
+from projections.bulk import few_collections
 from projections.envelope import Envelope
 from projections.runner import PROJECTION, PositionMoved, Projector, RebuildUnderWay
 from projections.store import ReadModelStore
@@ -84,11 +85,12 @@ class Worker:
                 continue
             transport.claim(self.store, self.topic)  # switched away while running: stop, never fold beside it
             readable = []
-            for message in fresh:
-                try:
-                    readable.append((message, Envelope.from_json(message.value)))
-                except ValueError as error:
-                    self.reject(message, f"not a plaintrail envelope: {error}")
+            with few_collections():  # a batch of envelopes, all alive until folded: nothing to collect meanwhile
+                for message in fresh:
+                    try:
+                        readable.append((message, Envelope.from_json(message.value)))
+                    except ValueError as error:
+                        self.reject(message, f"not a plaintrail envelope: {error}")
             try:
                 try:
                     self.fold([e for _, e in readable], tp.partition, fresh[-1].offset, stored)

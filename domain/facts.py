@@ -77,6 +77,9 @@ class ComplaintFacts:
     # The JSON form of each history entry, kept as it is made: entries never change once folded,
     # so storing the facts again (every batch that touches the complaint) need not re-encode them.
     _json: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    # `live(action)` as last worked out; emptied by each event folded (the counts ask it several times an event)
+    _live: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict, init=False, repr=False,
+                                                               compare=False)
 
     # -- folding --------------------------------------------------------------------------------
 
@@ -125,6 +128,7 @@ class ComplaintFacts:
             "before": before, "moved": moved, "fields": fields, "version": version,
         }
         self.history[action_id] = entry
+        self._live.clear()
         self._json[action_id] = dict(entry, at=payload["at"])  # the ISO text it came as
         self.version = version
         return True
@@ -132,8 +136,13 @@ class ComplaintFacts:
     # -- what the record says now ---------------------------------------------------------------
 
     def live(self, action: str) -> list[tuple[str, dict[str, Any]]]:
-        """(action_id, entry) of every not-annulled action of one kind, in recording order."""
-        return [(a, h) for a, h in self.history.items() if h["action"] == action and a not in self.annulled]
+        """(action_id, entry) of every not-annulled action of one kind, in recording order (a list to read, not to
+        change: it is kept until the next event is folded)."""
+        found = self._live.get(action)
+        if found is None:
+            found = self._live[action] = [(a, h) for a, h in self.history.items()
+                                          if h["action"] == action and a not in self.annulled]
+        return found
 
     def first(self, *actions: str) -> datetime | None:
         times = [h["at"] for a, h in self.history.items() if h["action"] in actions and a not in self.annulled]

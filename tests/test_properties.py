@@ -95,8 +95,12 @@ def test_replay_and_read_side_fold_agree_and_reimport_is_a_no_op(steps: list[tup
             facts = ComplaintFacts.received(envelope.version, envelope.recorded_at, envelope.payload)
         else:
             facts.apply(envelope.version, envelope.event_type, envelope.recorded_at, envelope.payload)
+        asked = (facts.effective, facts.handler)  # asked between events: what it keeps must follow each one
     assert facts is not None
     assert facts.state == complaint.state and facts.annulled == complaint.annulled
+    assert asked == (facts.effective, facts.handler) and facts.effective == complaint.effective
+    assert [a for a, _ in facts.live("validated")] == [a for a, h in complaint.history.items()
+                                                       if h["action"] == "validated" and a not in complaint.annulled]
     assert set(accepted_ids) <= set(facts.history)
 
 
