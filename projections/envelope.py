@@ -106,10 +106,16 @@ class Envelope:
     def from_stored(cls, notification_id: int, originator_id: Any, version: int, topic: str,
                     state: bytes | dict[str, Any]) -> Envelope:
         """The envelope of one row of the event table, as the library stored it."""
+        return cls._decoded(notification_id, str(originator_id) if isinstance(originator_id, UUID)
+                            else _uuid_text(originator_id), version, topic, state)
+
+    @classmethod
+    def _decoded(cls, notification_id: int, originator: str, version: int, topic: str,
+                 state: bytes | dict[str, Any]) -> Envelope:
         recorded, payload = decode(state, topic)
         return cls(
             notification_id=notification_id,
-            originator_id=str(originator_id) if isinstance(originator_id, UUID) else _uuid_text(originator_id),
+            originator_id=originator,
             version=version,
             event_type=topic.rsplit(":", 1)[-1],
             recorded_at=recorded,
@@ -160,17 +166,18 @@ class Envelope:
         if not isinstance(obj["state"].get("timestamp"), dict):
             raise ValueError("state has no recording time: not a stored event")
         try:
-            built = cls.from_stored(obj["notification_id"], originator, obj["version"], obj["topic"], obj["state"])
+            built = cls._decoded(obj["notification_id"], originator, obj["version"], obj["topic"], obj["state"])
         except ValueError:
             raise
         except Exception as error:  # a forged state: the folds must never see it
             raise ValueError(f"state cannot be read as a stored {obj['topic']}: {type(error).__name__}: {error}",
                              ) from None
-        for name in ("recorded_at", "complaint_id", "at"):  # what the library itself always stores as text
-            value = getattr(built, name)
-            if not isinstance(value, _SHAPE[name]):
-                raise ValueError(f"state cannot be read as a stored {obj['topic']}: its {name} is "
-                                 f"{type(value).__name__}")
+        if type(built.recorded_at) is not str or type(built.complaint_id) not in _TEXT_OR_NONE \
+                or type(built.at) not in _TEXT_OR_NONE:  # what the library itself always stores as text
+            name = next((n for n in ("recorded_at", "complaint_id", "at")
+                         if not isinstance(getattr(built, n), _SHAPE[n])), "recorded_at")
+            raise ValueError(f"state cannot be read as a stored {obj['topic']}: its {name} is "
+                             f"{type(getattr(built, name)).__name__}")
         return built
 
 
@@ -208,6 +215,7 @@ def _check(obj: dict[str, Any], shape: dict[str, tuple[type, ...]], schema: int)
         raise ValueError(f"unknown fields {sorted(unknown)} for schema version {schema}")
 
 
+_TEXT_OR_NONE = (str, type(None))
 _WIRE: dict[str, tuple[type, ...]] = {
     "notification_id": (int,), "originator_id": (str,), "version": (int,), "topic": (str,), "state": (dict,)}
 _SHAPE: dict[str, tuple[type, ...]] = {
