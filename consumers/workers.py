@@ -85,12 +85,11 @@ class Worker:
                 continue
             transport.claim(self.store, self.topic)  # switched away while running: stop, never fold beside it
             readable = []
-            with few_collections():  # a batch of envelopes, all alive until folded: nothing to collect meanwhile
-                for message in fresh:
-                    try:
-                        readable.append((message, Envelope.from_json(message.value)))
-                    except ValueError as error:
-                        self.reject(message, f"not a plaintrail envelope: {error}")
+            for message in fresh:
+                try:
+                    readable.append((message, Envelope.from_json(message.value)))
+                except ValueError as error:
+                    self.reject(message, f"not a plaintrail envelope: {error}")
             try:
                 try:
                     self.fold([e for _, e in readable], tp.partition, fresh[-1].offset, stored)
@@ -158,13 +157,15 @@ class Worker:
         transport.claim(self.store, self.topic)
         self.subscribe()
         idle, patience = 0, Patience(self.topic, wait_s)
-        while not stop:
-            taken = self.poll_once()
-            idle = idle + 1 if taken == 0 else 0
-            if once and (idle >= 2 or taken and read_to_end(self.consumer)) and caught_up(self.consumer, self.topic):
-                break
-            if once:
-                patience.check(self.consumer)
+        with few_collections():  # batch after batch of long-lived objects: collected rarely, not between batches
+            while not stop:
+                taken = self.poll_once()
+                idle = idle + 1 if taken == 0 else 0
+                if once and (idle >= 2 or taken and read_to_end(self.consumer)) \
+                        and caught_up(self.consumer, self.topic):
+                    break
+                if once:
+                    patience.check(self.consumer)
         return self.folded
 
 
