@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -60,19 +60,26 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
     sent = 0
     waiting = pause
     health = health or Health()
+    ahead: list[Stored] = []  # the next batch, read while the broker acknowledged the one before
     while not stop:
         after = position.get(topic)
-        notes = stored_after(log.recorder, after, batch)
+        notes = list(ahead) if ahead and ahead[0][0] > after else stored_after(log.recorder, after, batch)
+        ahead.clear()
         if not notes:
             health.beat()
             if once:
                 break
             _wait(stop, idle)
             continue
+
+        def read_ahead(last: int = notes[-1][0]) -> None:
+            ahead.extend(stored_after(log.recorder, last, batch))
+
         try:
-            if not _publish(producer, topic, notes, stop, pause, health):
+            if not _publish(producer, topic, notes, stop, pause, health, read_ahead):
                 break  # stopped while the broker was away: these go out next time
         except KafkaError as error:
+            ahead.clear()  # published again from the stored position
             print(f"plaintrail relay: the broker did not take events {notes[0][0]}-{notes[-1][0]} ({error}); "
                   f"publishing again from {after + 1} in {waiting:.1f} s", file=sys.stderr, flush=True)
             health.beat(False, f"the broker did not take events {notes[0][0]}-{notes[-1][0]}: {error}")
@@ -89,14 +96,16 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
 
 
 def _publish(producer: Any, topic: str, notes: Sequence[Stored], stop: Stop | None, pause: float,
-             health: Health) -> bool:
-    """Send `notes` and wait until the broker acknowledged them all (True), or until stopped (False).
-    Raises KafkaError when the broker refused one."""
+             health: Health, meanwhile: Callable[[], None] = lambda: None) -> bool:
+    """Send `notes` and wait until the broker acknowledged them all (True), or until stopped (False); while the
+    producer's thread ships them, `meanwhile` runs (the next batch is read: the broker's acknowledgements of each
+    batch were a pause of the relay's own). Raises KafkaError when the broker refused one."""
     from kafka.errors import KafkaTimeoutError
 
     futures = []
     for row in notes:
         futures.append(producer.send(topic, key=key_of(row), value=wire(*row)))
+    meanwhile()
     waited, waiting = 0.0, pause
     while True:
         try:
