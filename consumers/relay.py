@@ -60,10 +60,10 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
     sent = 0
     waiting = pause
     health = health or Health()
-    ahead: list[Stored] = []  # the next batch, read while the broker acknowledged the one before
-    while not stop:
+    ahead: dict[int, list[Stored]] = {}  # the next batch by the position it follows, read while the broker
+    while not stop:  # acknowledged the batch before: taken only when the stored position is that one
         after = position.get(topic)
-        notes = list(ahead) if ahead and ahead[0][0] > after else stored_after(log.recorder, after, batch)
+        notes = ahead.pop(after, None) or stored_after(log.recorder, after, batch)
         ahead.clear()
         if not notes:
             health.beat()
@@ -73,7 +73,7 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
             continue
 
         def read_ahead(last: int = notes[-1][0]) -> None:
-            ahead.extend(stored_after(log.recorder, last, batch))
+            ahead[last] = stored_after(log.recorder, last, batch)
 
         try:
             if not _publish(producer, topic, notes, stop, pause, health, read_ahead):
