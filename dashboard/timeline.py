@@ -53,6 +53,10 @@ def show(complaint_id: str, as_of: datetime | None, at: datetime | None = None) 
     st.subheader(f"{complaint_id} · state **{doc['state']}**" + (f" · as recorded by {doc['as_of']}" if as_of else "")
                  + (f" · as it had happened by {doc['at']}" if at else ""))
     st.caption(" · ".join(f"{k}: {v}" for k, v in summary.items() if v not in (None, "", [])))
+    for forged in doc.get("outside_log", []):
+        st.error(f"Left out: stored event {forged['event_type']} (version {forged['version']}, action "
+                 f"{forged['action_id']}) lies outside the log, at notification id {forged['notification_id']}: "
+                 "slipped into the event table beside the record (Verify the record below).")
     events = pd.DataFrame([dict(e, correction=f"annulled by {e['annulled_by']}" if e["annulled_by"] else
                                 (f"corrects {e['target_action_id']}" if e.get("target_action_id") else ""))
                            for e in doc["events"]])

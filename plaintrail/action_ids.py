@@ -105,6 +105,13 @@ class SQLiteActionIndexRecorder(SQLiteApplicationRecorder):
                 owners.update((row[0], row[1]) for row in c.fetchall())
         return owners
 
+    def positions(self, originator_id: UUID) -> dict[int, int]:
+        """version -> notification id of one aggregate's stored events (an id <= 0 is outside the log)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT originator_version, rowid FROM {self.events_table_name} WHERE originator_id = ?",
+                      (originator_id.hex,))
+            return {int(row[0]): int(row[1]) for row in c.fetchall()}
+
     def originators_after(self, notification_id: int) -> tuple[set[UUID], int]:
         """The aggregates that have events after this position, and the last position."""
         with self.datastore.transaction(commit=False) as c:
@@ -182,6 +189,13 @@ class PostgresActionIndexRecorder(PostgresApplicationRecorder):
             curs.execute(SQL("SELECT action_id, complaint_id FROM {} WHERE action_id = ANY(%s)")
                          .format(self.index_table), (list(action_ids),))
             return {row["action_id"]: row["complaint_id"] for row in curs.fetchall()}
+
+    def positions(self, originator_id: UUID) -> dict[int, int]:
+        """version -> notification id of one aggregate's stored events (an id <= 0 is outside the log)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(SQL("SELECT originator_version, notification_id FROM {} WHERE originator_id = %s")
+                         .format(self.events_table), (originator_id,))
+            return {int(row["originator_version"]): int(row["notification_id"]) for row in curs.fetchall()}
 
     def originators_after(self, notification_id: int) -> tuple[set[UUID], int]:
         """The aggregates that have events after this position, and the last position."""

@@ -62,6 +62,7 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
     the earlier of the two.
     """
     stored: list[Any] = list(log.events.get(complaint_uuid(complaint_id)))
+    stored, outside = in_log(log, complaint_uuid(complaint_id), stored)
     if not stored:
         raise ComplaintNotFound(f"no complaint {complaint_id} recorded")
     events = [e for e in stored if as_of is None or e.timestamp <= as_of]
@@ -77,7 +78,7 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
         if not events:
             raise ComplaintNotFound(f"complaint {complaint_id} had not been received by {at.isoformat()} "
                                     f"(received at {stored[0].at.astimezone(tz).isoformat()})")
-    complaint = _fold(events, whole=at is None)
+    complaint = _fold(events, whole=at is None and not outside)
     annulled_by = {h["fields"]["target_action_id"]: a for a, h in complaint.history.items()
                    if h["action"] == "annulled"}
     rows = []
@@ -122,4 +123,21 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
         },
         "sla": sla,
         **({"sla_problem": sla_problem} if sla_problem else {}),
+        **({"outside_log": outside} if outside else {}),
     }
+
+
+def in_log(log: ComplaintLog, originator_id: Any, stored: list[Any]) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The stored events that are part of the record, and those that are not: a row at a notification id <= 0 was
+    slipped into the table beside the log (no rebuild, read model or proof covers it; `plaintrail verify` reports
+    it). It is left out of the timeline's state and verdicts, as the read side leaves it out, and named."""
+    positions = getattr(log.recorder, "positions", None)
+    ids: dict[int, int] = positions(originator_id) if positions is not None else {}
+    if not any(n <= 0 for n in ids.values()):
+        return stored, []
+    kept = [e for e in stored if ids.get(e.originator_version, 1) > 0]
+    outside = [{"version": e.originator_version, "notification_id": ids[e.originator_version],
+                "event_type": type(e).__qualname__, "action_id": getattr(e, "action_id", None),
+                "recorded_at": e.timestamp.isoformat()}
+               for e in stored if ids.get(e.originator_version, 1) <= 0]
+    return kept, outside

@@ -158,7 +158,17 @@ def test_a_forged_annulment_at_rowid_zero_is_caught_and_not_folded(settings: Set
     capsys.readouterr()
     assert cli(settings, "scores", "--period", "2024", "--json") == 0
     scores = capsys.readouterr().out
+    assert cli(settings, "timeline", "C-2024-0001", "--json") == 0
+    timeline = json.loads(capsys.readouterr().out)
     raw.put(0, validated[1], versions + 1, annulled[0], json.dumps(state, separators=(",", ":")).encode())
+    assert cli(settings, "timeline", "C-2024-0001", "--json") == 0  # the auditor's view: the forgery left out, named
+    shown, said = capsys.readouterr()
+    after = json.loads(shown)
+    forged = after.pop("outside_log")
+    assert (after["events"], after["state"], after["summary"]) == (timeline["events"], timeline["state"],
+                                                                   timeline["summary"])
+    assert [(f["version"], f["notification_id"], f["action_id"]) for f in forged] == [(versions + 1, 0, "A-FORGED")]
+    assert "outside the log at notification id 0" in said and "A-FORGED" in said
     assert cli(settings, "rebuild") == 0
     capsys.readouterr()
     assert cli(settings, "scores", "--period", "2024", "--json") == 0

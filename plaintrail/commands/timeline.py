@@ -4,6 +4,7 @@ by T (--as-of), or as much of it as had happened by T (--at)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from plaintrail import sla_rules
 from plaintrail.as_of import parse_moment
@@ -32,6 +33,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     as_of = parse_moment(args.as_of, settings) if args.as_of else None
     at = parse_moment(args.at, settings, "--at") if args.at else None
     doc = timeline(open_log(settings), args.complaint_id, settings.tz, as_of=as_of, rules=sla_rules.load(), at=at)
+    for forged in doc.get("outside_log", []):  # said on stderr for the table and the JSON alike
+        print(f"plaintrail timeline: WARNING: stored event {forged['event_type']} (version {forged['version']}, "
+              f"action {forged['action_id']}) lies outside the log at notification id {forged['notification_id']}: "
+              "left out; `plaintrail verify` reports it", file=sys.stderr)
     if args.json:
         print_json(doc)
         return 0
