@@ -21,7 +21,7 @@ from uuid import UUID
 
 import orjson
 
-from consumers.kafka_io import EVENTS, Stop
+from consumers.kafka_io import EVENTS, ONCE_WAIT_S, BrokerUnreachable, Stop
 from domain.application import ComplaintLog
 from monitoring.health import Health
 from projections.bulk import few_collections
@@ -52,14 +52,18 @@ MAX_PAUSE = 30.0  # seconds: the longest wait between two looks at a broker that
 @few_collections()  # the rows of a batch are many young objects: a full collection per batch costs up to 3 us an event
 def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str = EVENTS, once: bool = False,
           batch: int = 10_000, stop: Stop | None = None, idle: float = 0.5, pause: float = 0.5,
-          health: Health | None = None, published: dict[str, int] | None = None) -> int:
-    """Publish every event after the stored position; with `once`, stop when caught up. Returns events sent;
-    `published["events"]` counts them as they go and `health` hears whether the broker keeps up (metrics)."""
+          health: Health | None = None, published: dict[str, int] | None = None,
+          wait_s: float = ONCE_WAIT_S) -> int:
+    """Publish every event after the stored position; with `once`, stop when caught up, or raise BrokerUnreachable
+    when no batch was acknowledged for `wait_s` seconds (without `once` an outage is waited out however long).
+    Returns events sent; `published["events"]` counts them as they go and `health` hears whether the broker keeps up
+    (metrics)."""
     from kafka.errors import KafkaError
 
     sent = 0
     waiting = pause
     health = health or Health()
+    patience = Deadline(wait_s if once else None, topic, position)
     ahead: dict[int, list[Stored]] = {}  # the next batch by the position it follows, read while the broker
     while not stop:  # acknowledged the batch before: taken only when the stored position is that one
         after = position.get(topic)
@@ -76,10 +80,11 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
             ahead[last] = stored_after(log.recorder, last, batch)
 
         try:
-            if not _publish(producer, topic, notes, stop, pause, health, read_ahead):
+            if not _publish(producer, topic, notes, stop, pause, health, read_ahead, patience):
                 break  # stopped while the broker was away: these go out next time
         except KafkaError as error:
             ahead.clear()  # published again from the stored position
+            patience.check()
             print(f"plaintrail relay: the broker did not take events {notes[0][0]}-{notes[-1][0]} ({error}); "
                   f"publishing again from {after + 1} in {waiting:.1f} s", file=sys.stderr, flush=True)
             health.beat(False, f"the broker did not take events {notes[0][0]}-{notes[-1][0]}: {error}")
@@ -87,6 +92,7 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
             waiting = min(waiting * 2, MAX_PAUSE)
             continue
         waiting = pause
+        patience.renew()
         position.set(topic, notes[-1][0])
         sent += len(notes)
         health.beat()
@@ -95,8 +101,26 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
     return sent
 
 
+class Deadline:
+    """`relay --once` gives up when no batch was acknowledged for `wait_s` seconds (None: never), saying so:
+    a cron job must not pile up behind a broker that is gone. Nothing is lost: the position stays put."""
+
+    def __init__(self, wait_s: float | None, topic: str, position: RelayPosition) -> None:
+        self.wait_s, self.topic, self.position = wait_s, topic, position
+        self.renew()
+
+    def renew(self) -> None:
+        self.since = time.monotonic()
+
+    def check(self) -> None:
+        if self.wait_s is not None and time.monotonic() - self.since > self.wait_s:
+            raise BrokerUnreachable(
+                f"no broker acknowledged an event of {self.topic} within {self.wait_s:g} s; nothing is lost: the "
+                f"next run publishes from event {self.position.get(self.topic) + 1}")
+
+
 def _publish(producer: Any, topic: str, notes: Sequence[Stored], stop: Stop | None, pause: float,
-             health: Health, meanwhile: Callable[[], None] = lambda: None) -> bool:
+             health: Health, meanwhile: Callable[[], None] = lambda: None, patience: Deadline | None = None) -> bool:
     """Send `notes` and wait until the broker acknowledged them all (True), or until stopped (False); while the
     producer's thread ships them, `meanwhile` runs (the next batch is read: the broker's acknowledgements of each
     batch were a pause of the relay's own). Raises KafkaError when the broker refused one."""
@@ -115,6 +139,8 @@ def _publish(producer: Any, topic: str, notes: Sequence[Stored], stop: Stop | No
             waited += waiting
             if stop:
                 return False
+            if patience is not None:
+                patience.check()
             unacknowledged = sum(not f.is_done for f in futures)
             if waited >= 3:  # a slow flush is not news; a broker silent for seconds is
                 health.beat(False, f"waiting {waited:.0f} s for the broker to acknowledge {unacknowledged} events")

@@ -15,7 +15,7 @@ from pathlib import Path
 OK = 0
 PROBLEMS = 1  # import: some lines rejected; verify: the record was altered or events could not be folded
 USAGE = 2  # bad usage or input, something not found, or refused (e.g. a rebuild already under way)
-UNAVAILABLE = 69  # `--once` given nothing to read: no Kafka broker answered (BSD sysexits' EX_UNAVAILABLE)
+UNAVAILABLE = 69  # a `--once` Kafka command found no broker to work with (BSD sysexits' EX_UNAVAILABLE)
 INTERNAL = 70  # an unexpected error inside plaintrail (BSD sysexits' EX_SOFTWARE)
 INTERRUPTED = 130  # Ctrl-C / SIGINT: what was saved is kept
 
@@ -23,8 +23,8 @@ EPILOG = f"""exit status:
   {OK:<4}done
   {PROBLEMS:<4}some lines rejected (import), or problems found (verify)
   {USAGE:<4}bad usage or input, not found, or refused (e.g. a rebuild already under way)
-  {UNAVAILABLE:<4}unavailable: `worker --once` or `intake --once` was given nothing to read
-      within PLAINTRAIL_KAFKA_WAIT seconds (default 30): no broker answered
+  {UNAVAILABLE:<4}unavailable: `worker --once` or `intake --once` was given nothing to read, or
+      `relay --once` had nothing acknowledged, within PLAINTRAIL_KAFKA_WAIT seconds (default 30)
   {INTERNAL:<4}internal error: one line on stderr, the traceback in HOME/logs/errors.log
       (on stderr with PLAINTRAIL_DEBUG=1)
   {INTERRUPTED:<4}interrupted (Ctrl-C): what was saved is kept"""

@@ -1,5 +1,6 @@
-"""`worker --once` and `intake --once` with no broker to read from: a careless operator's cron job must end with
-the reason and its own exit status, not wait for ever (it used to block in a metadata request, deaf to SIGTERM)."""
+"""`worker --once`, `intake --once` and `relay --once` with no broker: a careless operator's cron job must end with the
+reason and its own exit status, not wait for ever (the consumers blocked in a metadata request, deaf to SIGTERM; the
+relay retried for ever)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from consumers.intake import Intake
 from consumers.kafka_io import BrokerUnreachable
 from consumers.workers import Worker
 from plaintrail import exits
+from plaintrail.cli import main
 from plaintrail.settings import Settings
 from plaintrail.wiring import open_read_models
 
@@ -100,6 +102,18 @@ def test_the_command_exits_unavailable_naming_the_broker_it_tried(tmp_path: Path
     assert done.returncode == exits.UNAVAILABLE, done.stderr
     assert f"PLAINTRAIL_KAFKA_BOOTSTRAP={bootstrap}" in done.stderr and "within 1.5 s" in done.stderr
     assert time.monotonic() - started < 60
+
+
+def test_relay_once_with_events_to_send_exits_unavailable_and_keeps_its_position(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "org", "load", str(ROOT / "examples" / "bank.yaml")]) == 0
+    assert main(["--home", str(home), "import", str(ROOT / "examples" / "actions.jsonl")]) in (0, 1)  # 1: rejects
+    env = {**os.environ, "PLAINTRAIL_HOME": str(home), "PLAINTRAIL_KAFKA_BOOTSTRAP": f"127.0.0.1:{closed_port()}",
+           "PLAINTRAIL_KAFKA_WAIT": "1"}
+    done = subprocess.run([sys.executable, "-m", "plaintrail.cli", "relay", "--once"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)  # one send waits 10 s for the broker first
+    assert done.returncode == exits.UNAVAILABLE, done.stderr
+    assert "nothing is lost: the next run publishes from event 1" in done.stderr
 
 
 @pytest.mark.parametrize("wait", ["soon", "0", "-5", "nan", "inf"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from kafka.errors import KafkaTimeoutError, NotLeaderForPartitionError
 from kafka_stand_ins import new_log, synthetic_bank
 
-from consumers.kafka_io import Stop
+from consumers.kafka_io import BrokerUnreachable, Stop
 from consumers.relay import RelayPosition, relay
 from domain.actions import parse_action
 from plaintrail.settings import Settings
@@ -100,5 +101,50 @@ def test_the_relay_stopped_during_an_outage_keeps_its_position(tmp_path: Path) -
     try:
         assert relay(log, producer, position, stop=stop, pause=0.001) == 0
         assert position.get("complaint-events") == 0  # nothing acknowledged, nothing skipped next time
+    finally:
+        position.close()
+
+
+class Gone(Away):
+    """A broker that never comes back; each flush waits out its timeout, as kafka-python's does."""
+
+    def flush(self, timeout: float | None = None) -> None:
+        time.sleep(timeout or 0)
+        super().flush(timeout)
+
+
+def test_relay_once_gives_up_on_a_broker_that_stays_away_and_loses_nothing(tmp_path: Path) -> None:
+    org, lines = synthetic_bank(tmp_path / "bank")
+    log = new_log(Settings(home=tmp_path / "home"), org)
+    log.record((n, parse_action(json.loads(line))) for n, line in enumerate(lines[:50]))
+    position = RelayPosition.sqlite(tmp_path / "relay.sqlite")
+    stop = Stop.__new__(Stop)
+    stop.event = threading.Event()
+    backstop = threading.Timer(20.0, stop.event.set)  # should it not give up, the test fails instead of hanging
+    backstop.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(BrokerUnreachable, match="within 0.3 s; nothing is lost: the next run publishes from "
+                                                    "event 1"):
+            relay(log, Gone(outage=10**9, refuse_batch=0), position, once=True, pause=0.05, wait_s=0.3, stop=stop)
+        assert position.get("complaint-events") == 0
+    finally:
+        backstop.cancel()
+        position.close()
+    assert time.monotonic() - started < 10
+
+
+def test_relay_without_once_waits_out_an_outage_longer_than_the_once_wait(tmp_path: Path) -> None:
+    org, lines = synthetic_bank(tmp_path / "bank")
+    log = new_log(Settings(home=tmp_path / "home"), org)
+    log.record((n, parse_action(json.loads(line))) for n, line in enumerate(lines[:50]))
+    position = RelayPosition.sqlite(tmp_path / "relay.sqlite")
+    stop = Stop.__new__(Stop)
+    stop.event = threading.Event()
+    producer = Gone(outage=10**9, refuse_batch=0)
+    threading.Timer(1.0, stop.event.set).start()  # four times the wait: a long-running relay never gives up
+    try:
+        assert relay(log, producer, position, stop=stop, pause=0.05, wait_s=0.25) == 0
+        assert producer.flushes > 3 and position.get("complaint-events") == 0
     finally:
         position.close()

@@ -85,6 +85,7 @@ def _unreachable(args: argparse.Namespace, settings: Settings, error: Exception)
 
 
 def run_relay(args: argparse.Namespace, settings: Settings) -> int:
+    wait_s = settings.once_wait_s(kafka_io.ONCE_WAIT_S)
     producer = kafka_io.producer(settings, patient=True)
     position = RelayPosition.sqlite(settings.home / "relay.sqlite") if not settings.database_url else \
         RelayPosition.postgres(settings.database_url)
@@ -92,7 +93,9 @@ def run_relay(args: argparse.Namespace, settings: Settings) -> int:
     metrics = watch(settings, "relay", args.metrics_port, health, relay_sample(published, topic))
     try:
         sent = relay(open_log(settings), producer, position, topic, once=args.once, stop=kafka_io.Stop(),
-                     health=health, published=published)
+                     health=health, published=published, wait_s=wait_s)
+    except kafka_io.BrokerUnreachable as error:
+        return _unreachable(args, settings, error)
     finally:
         producer.close(timeout=5)  # a broker still away keeps nothing: unacknowledged events go out next run
         position.close()
