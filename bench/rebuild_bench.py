@@ -98,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
               f"events/s ({args.workers or os.cpu_count()} processes)")
         print(f"    memory: peak RSS of the rebuild's parent {peak_mb:,.0f} MB; "
               f"largest own memory (RssAnon) of a folding process {own_mb:,.0f} MB")
-        print(f"    ratio (b)/(a) = {read_s / fold_s:.2f}; goal 50,000 events/s: "
-              f"{'met' if folded / fold_s >= 50_000 else 'NOT met'}")
+        goal = 80_000 if settings.database_url else 50_000  # issue 21 asks 80k/s of PostgreSQL
+        print(f"    ratio (b)/(a) = {read_s / fold_s:.2f}; goal {goal:,} events/s: "
+              f"{'met' if folded / fold_s >= goal else 'NOT met'}")
 
     store = open_read_models(settings)
     for period in ("2024-05", "2024Q2", "2024"):
