@@ -152,6 +152,10 @@ def test_totals_and_one_persons_evidence_on_the_command_line(tmp_path: Path, ban
     assert someone["fines_cny"] in shown and someone["entries"][0]["complaint_id"] in shown
     assert main(["--home", home, "scores", "--period", "2024Q2", "--person", "NOBODY"]) != 0
     assert "no person NOBODY" in capsys.readouterr().err
+    for slip in ("", "  "):  # an empty id is refused, not taken for everyone's scores
+        assert main(["--home", home, "scores", "--period", "2024Q2", "--person", slip, "--json"]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and "--person needs a person id" in err
 
 
 def test_the_dashboards_bank_wide_scores_read_the_kept_ones_and_equal_the_scoped_path(tmp_path: Path, bank: Any,
