@@ -55,9 +55,27 @@ def home_anywhere(parser: argparse.ArgumentParser, seen: set[int] | None = None)
                     home_anywhere(child, seen)
 
 
+# Options whose empty value would be taken for "not given": a script's unset variable (`--as-of "$T"`) would then get
+# today's answer for a past one, or everyone's for one person's. Refused instead.
+NOT_EMPTY = ("as_of", "at", "since", "within", "user", "action", "person", "size", "unit", "by", "csv", "xlsx")
+
+
+def empty_option(args: argparse.Namespace) -> str | None:
+    """What to say of the first option in NOT_EMPTY given an empty (or blank) value, if any."""
+    for dest in NOT_EMPTY:
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and not value.strip():
+            option = "--" + dest.replace("_", "-")
+            return f"{option} was given an empty value: give one, or leave {option} out"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if (slip := empty_option(args)) is not None:
+        print(f"plaintrail {args.command}: {slip}", file=sys.stderr)
+        return exits.USAGE
     settings = Settings.from_env(args.home)
     try:
         return int(args.func(args, settings) or exits.OK)

@@ -186,3 +186,19 @@ def test_a_query_on_a_home_with_no_events_says_so_and_exits_2(tmp_path: Path, ar
     code, out, err = run(capsys, *argv, "--home", str(empty))
     assert code == 2 and not out and f"no events recorded in {empty}" in err and "--home" in err
     assert not empty.exists()  # asking made no store
+
+
+@pytest.mark.parametrize("argv", [
+    ["timeline", "C-1", "--as-of", ""], ["timeline", "C-1", "--at", " "], ["leaderboard", "--period", "2024",
+                                                                            "--within", ""],
+    ["leaderboard", "--period", "2024", "--as-of", ""], ["scores", "--period", "2024Q1", "--person", ""],
+    ["sla", "--period", "2024Q1", "--as-of", ""], ["access-log", "--user", ""], ["leaderboard", "--period", "2024",
+                                                                                  "--csv", ""],
+])
+def test_an_empty_value_is_refused_not_taken_for_an_option_left_out(home: str, argv: list[str],
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A script's unset variable (`--as-of "$T"`) must not get today's answer for a past one."""
+    code, out, err = run(capsys, "--home", home, *argv)
+    option = next(a for a in argv if a.startswith("--") and argv[argv.index(a) + 1].strip() == "")
+    assert (code, out) == (2, "") and f"plaintrail {argv[0]}: {option} was given an empty value" in err
+    assert not Path(home).exists()  # refused before anything opened the home
