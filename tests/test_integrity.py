@@ -307,3 +307,25 @@ def test_the_signing_key_can_live_elsewhere(tmp_path: Path, monkeypatch: pytest.
     assert elsewhere.is_file() and not (settings.home / "keys" / "checkpoint.key").exists()
     assert oct(elsewhere.stat().st_mode & 0o777) == "0o600"
     assert audit_record(settings)["ok"]
+
+
+def test_verify_of_a_home_with_nothing_in_it_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The wrong --home: told, exit 2, as every query does (it was an internal error, exit 70)."""
+    assert cli(Settings(home=tmp_path / "nowhere"), "verify", "--json") == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "no events recorded in" in err
+
+
+def test_the_whole_event_store_deleted_is_reported_event_by_event(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    settings = recorded(Settings(home=tmp_path / "home"))
+    size = audit_record(settings)["tree_size"]
+    for path in settings.home.glob("events.sqlite*"):
+        path.unlink()
+    capsys.readouterr()
+    assert cli(settings, "verify", "--json") == 1
+    report = json.loads(capsys.readouterr().out)
+    assert not report["ok"] and report["events_checked"] == 0
+    assert [(p["kind"], p["notification_id"]) for p in report["problems"]][:3] == [("deleted", 1), ("deleted", 2),
+                                                                                  ("deleted", 3)]
+    assert size > 40

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -47,6 +48,8 @@ class EventTable:
                 cursor.execute(sql.replace("?", "%s"), params)
                 for nid, originator, version, topic, state in cursor:
                     yield int(nid), originator, int(version), topic, bytes(state)
+            return
+        if not Path(self.location).exists():  # the whole store gone: no rows (a tree over it says what was deleted)
             return
         lite = sqlite3.connect(f"file:{self.location}?mode=ro", uri=True)
         try:
