@@ -51,6 +51,16 @@ def _ask(settings: Settings, query: str) -> Any:
         lite.close()
 
 
+def has_tree(settings: Settings) -> bool:
+    """Whether a Merkle tree was ever built over this home's log; asked without creating one."""
+    if settings.database_url:
+        import psycopg
+
+        with psycopg.connect(settings.database_url) as connection:
+            return connection.execute("SELECT to_regclass('merkle_leaves')").fetchone() != (None,)
+    return (settings.home / "integrity.sqlite").exists()
+
+
 def require_record(settings: Settings) -> None:
     """Raise NothingRecorded (exit 2) when the store holds no event."""
     if has_events(settings):

@@ -309,9 +309,9 @@ def test_the_signing_key_can_live_elsewhere(tmp_path: Path, monkeypatch: pytest.
     assert audit_record(settings)["ok"]
 
 
-def test_verify_of_a_home_with_nothing_in_it_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The wrong --home: told, exit 2, as every query does (it was an internal error, exit 70)."""
-    assert cli(Settings(home=tmp_path / "nowhere"), "verify", "--json") == 2
+def test_verify_of_a_home_with_nothing_in_it_says_so(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    """The wrong --home (or database): told, exit 2, as every query does (it was an internal error, exit 70)."""
+    assert cli(settings, "verify", "--json") == 2
     out, err = capsys.readouterr()
     assert out == "" and "no events recorded in" in err
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.complaint import complaint_uuid
-from plaintrail.home import require_record
+from plaintrail.home import has_tree, require_record
 from plaintrail.output import print_json
 from plaintrail.settings import Settings
 from plaintrail.wiring import audit_record, catch_up, open_read_models, open_transparency, settle
@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.database_url and not (settings.home / "integrity.sqlite").exists():
+    if not has_tree(settings):
         require_record(settings)  # neither events nor a tree: the wrong --home, most often (exit 2, said so)
     report = audit_record(settings, args.seals, [read_checkpoint(path) for path in args.checkpoint],
                           progress=sys.stderr.isatty())
