@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from consumers.dead_letters import dead_letter, infrastructure, why
-from consumers.kafka_io import DEFAULT_TOPICS, ONCE_WAIT_S, Patience, Stop, Topics
+from consumers.kafka_io import DEFAULT_TOPICS, ONCE_WAIT_S, Deadline, Stop, Topics, unassigned
 from consumers.workers import caught_up, commit, partition_lag
 from domain.actions import Action, InvalidAction, parse_action
 from domain.application import BatchOutcome, ComplaintLog
@@ -98,12 +98,11 @@ class Intake:
         """Record until stopped; with `once`, until caught up, or raise BrokerUnreachable when no partition
         was given to it within `wait_s`."""
         self.consumer.subscribe([self.topics.actions])
-        idle, patience = 0, Patience(self.topics.actions, wait_s)
+        idle, patience = 0, Deadline(wait_s if once else None, unassigned(self.topics.actions))
         while not stop:
             taken = self.poll_once()
             idle = idle + 1 if taken == 0 else 0
             if once and idle >= 2 and caught_up(self.consumer, self.topics.actions):
                 break
-            if once:
-                patience.check(self.consumer)
+            patience.watch(bool(self.consumer.assignment()))
         return {"accepted": self.accepted, "duplicates": self.duplicates, "dead_lettered": self.dead}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,17 +85,23 @@ class BrokerUnreachable(ConnectionError):
     every partition. Said, with the exit status for it, instead of waiting for ever."""
 
 
-class Patience:
-    """How long a `--once` run waits to be given a partition before it says why it cannot go on."""
+class Deadline:
+    """How long a `--once` run goes on without progress (`wait_s`; None: for ever) before it gives up, saying why
+    (`why(wait_s)`): a cron job must not pile up behind a broker that is gone."""
 
-    def __init__(self, topic: str, wait_s: float = ONCE_WAIT_S) -> None:
-        self.topic, self.wait_s = topic, wait_s
-        self.started = time.monotonic()
+    def __init__(self, wait_s: float | None, why: Callable[[float], str]) -> None:
+        self.wait_s, self.why = wait_s, why
+        self.since = time.monotonic()
 
-    def check(self, consumer: Any) -> None:
-        if consumer.assignment():
-            self.started = time.monotonic()
-        elif time.monotonic() - self.started > self.wait_s:
-            raise BrokerUnreachable(
-                f"no partition of {self.topic} was given to this consumer within {self.wait_s:g} s: is the broker "
-                "running and reachable, and is no other member of the group holding every partition?")
+    def watch(self, progressing: bool) -> None:
+        """Progress starts the wait again; none past the wait raises BrokerUnreachable."""
+        if progressing:
+            self.since = time.monotonic()
+        elif self.wait_s is not None and time.monotonic() - self.since > self.wait_s:
+            raise BrokerUnreachable(self.why(self.wait_s))
+
+
+def unassigned(topic: str) -> Callable[[float], str]:
+    """Why a consumer given no partition of `topic` gives up."""
+    return lambda wait_s: (f"no partition of {topic} was given to this consumer within {wait_s:g} s: is the broker "
+                           "running and reachable, and is no other member of the group holding every partition?")

@@ -21,7 +21,7 @@ from uuid import UUID
 
 import orjson
 
-from consumers.kafka_io import EVENTS, ONCE_WAIT_S, BrokerUnreachable, Stop
+from consumers.kafka_io import EVENTS, ONCE_WAIT_S, Deadline, Stop
 from domain.application import ComplaintLog
 from monitoring.health import Health
 from projections.bulk import few_collections
@@ -63,7 +63,7 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
     sent = 0
     waiting = pause
     health = health or Health()
-    patience = Deadline(wait_s if once else None, topic, position)
+    patience = Deadline(wait_s if once else None, nothing_acknowledged(topic, position))
     ahead: dict[int, list[Stored]] = {}  # the next batch by the position it follows, read while the broker
     while not stop:  # acknowledged the batch before: taken only when the stored position is that one
         after = position.get(topic)
@@ -84,7 +84,7 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
                 break  # stopped while the broker was away: these go out next time
         except KafkaError as error:
             ahead.clear()  # published again from the stored position
-            patience.check()
+            patience.watch(False)
             print(f"plaintrail relay: the broker did not take events {notes[0][0]}-{notes[-1][0]} ({error}); "
                   f"publishing again from {after + 1} in {waiting:.1f} s", file=sys.stderr, flush=True)
             health.beat(False, f"the broker did not take events {notes[0][0]}-{notes[-1][0]}: {error}")
@@ -92,7 +92,7 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
             waiting = min(waiting * 2, MAX_PAUSE)
             continue
         waiting = pause
-        patience.renew()
+        patience.watch(True)
         position.set(topic, notes[-1][0])
         sent += len(notes)
         health.beat()
@@ -101,22 +101,10 @@ def relay(log: ComplaintLog, producer: Any, position: RelayPosition, topic: str 
     return sent
 
 
-class Deadline:
-    """`relay --once` gives up when no batch was acknowledged for `wait_s` seconds (None: never), saying so:
-    a cron job must not pile up behind a broker that is gone. Nothing is lost: the position stays put."""
-
-    def __init__(self, wait_s: float | None, topic: str, position: RelayPosition) -> None:
-        self.wait_s, self.topic, self.position = wait_s, topic, position
-        self.renew()
-
-    def renew(self) -> None:
-        self.since = time.monotonic()
-
-    def check(self) -> None:
-        if self.wait_s is not None and time.monotonic() - self.since > self.wait_s:
-            raise BrokerUnreachable(
-                f"no broker acknowledged an event of {self.topic} within {self.wait_s:g} s; nothing is lost: the "
-                f"next run publishes from event {self.position.get(self.topic) + 1}")
+def nothing_acknowledged(topic: str, position: RelayPosition) -> Callable[[float], str]:
+    """Why `relay --once` gives up; nothing is lost: the position stays put."""
+    return lambda wait_s: (f"no broker acknowledged an event of {topic} within {wait_s:g} s; nothing is lost: the "
+                           f"next run publishes from event {position.get(topic) + 1}")
 
 
 def _publish(producer: Any, topic: str, notes: Sequence[Stored], stop: Stop | None, pause: float,
@@ -140,7 +128,7 @@ def _publish(producer: Any, topic: str, notes: Sequence[Stored], stop: Stop | No
             if stop:
                 return False
             if patience is not None:
-                patience.check()
+                patience.watch(False)
             unacknowledged = sum(not f.is_done for f in futures)
             if waited >= 3:  # a slow flush is not news; a broker silent for seconds is
                 health.beat(False, f"waiting {waited:.0f} s for the broker to acknowledge {unacknowledged} events")

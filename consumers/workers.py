@@ -20,7 +20,7 @@ from datetime import tzinfo
 from typing import Any
 
 from consumers.dead_letters import dead_letter, infrastructure, why
-from consumers.kafka_io import DEFAULT_TOPICS, EVENTS, ONCE_WAIT_S, Patience, Stop, Topics
+from consumers.kafka_io import DEFAULT_TOPICS, EVENTS, ONCE_WAIT_S, Deadline, Stop, Topics, unassigned
 from monitoring.health import Health
 from projections import transport
 from projections.bulk import few_collections
@@ -156,7 +156,7 @@ class Worker:
         BrokerUnreachable when no partition was given to it within `wait_s`."""
         transport.claim(self.store, self.topic)
         self.subscribe()
-        idle, patience = 0, Patience(self.topic, wait_s)
+        idle, patience = 0, Deadline(wait_s if once else None, unassigned(self.topic))
         with few_collections():  # batch after batch of long-lived objects: collected rarely, not between batches
             while not stop:
                 taken = self.poll_once()
@@ -164,8 +164,7 @@ class Worker:
                 if once and (idle >= 2 or taken and read_to_end(self.consumer)) \
                         and caught_up(self.consumer, self.topic):
                     break
-                if once:
-                    patience.check(self.consumer)
+                patience.watch(bool(self.consumer.assignment()))
         return self.folded
 
 

@@ -61,8 +61,8 @@ def timeline(log: ComplaintLog, complaint_id: str, tz: tzinfo, as_of: datetime |
     only what had happened by then (business time), as recorded now (or by `as_of`); the SLA is judged at
     the earlier of the two.
     """
-    stored: list[Any] = list(log.events.get(complaint_uuid(complaint_id)))
-    stored, outside = in_log(log, complaint_uuid(complaint_id), stored)
+    originator = complaint_uuid(complaint_id)
+    stored, outside = in_log(log, originator, list(log.events.get(originator)))
     if not stored:
         raise ComplaintNotFound(f"no complaint {complaint_id} recorded")
     events = [e for e in stored if as_of is None or e.timestamp <= as_of]

@@ -59,8 +59,7 @@ def compute(settings: Settings, period: Period, policy: Policy, units: bool = Fa
             return compute(settings, period, policy, units, now, live, as_of)
     if units or as_of is not None:  # the units' SLA verdicts move with the clock; a past record is folded afresh
         return _worked_out(settings, period, policy, units, now, store, as_of)
-    months = score_memo.months_read(period, policy, settings.tz)
-    key, basis = _key(settings, policy), score_memo.basis(store, months)  # the basis before the answer's reads
+    key, basis, months = _kept_on(settings, period, policy, store)  # the basis before the answer's reads
     kept = score_memo.read(store, period, key, basis)
     if kept is not None:
         return kept
@@ -75,7 +74,15 @@ def _key(settings: Settings, policy: Policy) -> str:
 
 def kept_as(settings: Settings, period: Period, policy: Policy, store: ReadModelStore) -> tuple[str, str]:
     """(key, basis) of the period's kept scores under `policy` and the SLA rules in force."""
-    return _key(settings, policy), score_memo.basis(store, score_memo.months_read(period, policy, settings.tz))
+    key, basis, _ = _kept_on(settings, period, policy, store)
+    return key, basis
+
+
+def _kept_on(settings: Settings, period: Period, policy: Policy, store: ReadModelStore,
+             ) -> tuple[str, str, list[str]]:
+    """`kept_as`, and the months the answer reads (its basis is theirs)."""
+    months = score_memo.months_read(period, policy, settings.tz)
+    return _key(settings, policy), score_memo.basis(store, months), months
 
 
 def totals(settings: Settings, period: Period, policy: Policy, store: ReadModelStore,
